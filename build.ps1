@@ -1,0 +1,167 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+  CardAp build script: build, test, run, bench, clean.
+
+.DESCRIPTION
+  Runs anywhere the .NET SDK runs: PowerShell comes as a local dotnet tool, so
+      dotnet tool restore
+      dotnet pwsh -NoProfile -File build.ps1 <target>
+
+  Targets
+    build   Build the solution (Release, warnings are errors).
+    test    Install (Debian, when missing) and start pcscd + vpcd, run every test
+            project, stop what it started, and print "N passed, N failed, N skipped".
+    run     The main job on embedded defaults: a municipality, a resident card and an
+            operator card on the in-process virtual reader, identified offline.
+    bench   Benchmarks through real pcscd + vpcd; results go to docs/benchmarks.md.
+    clean   Remove build output and test results.
+#>
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'run', 'bench', 'clean')]
+    [string] $Target = 'build',
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Artifacts = Join-Path $Root 'artifacts'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Privileged([string] $File, [string[]] $Arguments) {
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+    if ($isRoot) { Invoke-Native $File $Arguments; return }
+    if (Get-Command sudo -ErrorAction SilentlyContinue) { Invoke-Native 'sudo' (@($File) + $Arguments); return }
+    throw "Need root (or sudo) to run: $File $($Arguments -join ' ')"
+}
+
+# Debian packages the tests need; installed only when missing, so a prepared machine pays nothing.
+function Install-TestPrerequisites {
+    if (-not $IsLinux) { Write-Host 'Not Linux: expecting a PC/SC service (WinSCard) to be present.'; return }
+    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc' }
+    $missing = @($needed.Keys | Where-Object {
+            $status = & dpkg-query -W -f='${Status}' $_ 2>$null
+            $LASTEXITCODE -ne 0 -or $status -notlike '*install ok installed*'
+        })
+    if ($missing.Count -eq 0) { return }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "Missing $($missing -join ', ') and no apt-get to install them: install pcscd, vsmartcard-vpcd and opensc by hand."
+    }
+    Write-Host "Installing $($missing -join ', ') ..."
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Privileged 'apt-get' @('update', '-qq')
+    Invoke-Privileged 'apt-get' (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+}
+
+function Test-PcscdRunning {
+    & pgrep -x pcscd *> $null
+    return $LASTEXITCODE -eq 0
+}
+
+# Starts pcscd unless one runs already; returns $true when this script owns it (and must stop it).
+function Start-Pcscd {
+    if (-not $IsLinux) { return $false }
+    if (Test-PcscdRunning) { Write-Host 'pcscd is already running: using it.'; return $false }
+    Write-Host 'Starting pcscd ...'
+    Invoke-Privileged 'pcscd' @()
+    for ($i = 0; $i -lt 50 -and -not (Test-Path '/run/pcscd/pcscd.comm'); $i++) { Start-Sleep -Milliseconds 100 }
+    if (-not (Test-Path '/run/pcscd/pcscd.comm')) { throw 'pcscd did not create /run/pcscd/pcscd.comm within 5 s.' }
+    return $true
+}
+
+function Stop-Pcscd {
+    # The pid file is re-read because a test may restart pcscd (it rewrites the file).
+    $pidFile = '/run/pcscd/pcscd.pid'
+    if (Test-Path $pidFile) {
+        $pcscdPid = (Get-Content $pidFile -Raw).Trim()
+        & kill $pcscdPid 2>$null
+    }
+    for ($i = 0; $i -lt 50 -and (Test-PcscdRunning); $i++) { Start-Sleep -Milliseconds 100 }
+    if (Test-PcscdRunning) { & pkill -x pcscd 2>$null }
+    Write-Host 'Stopped pcscd.'
+}
+
+function Invoke-Build {
+    Invoke-Native 'dotnet' @('build', (Join-Path $Root 'CardAp.sln'), '-c', $Configuration, '-warnaserror', '--nologo', '-v', 'quiet')
+}
+
+# dotnet test's own summary differs per runner; the TRX counters are the one reliable source.
+function Get-TestSummary([string] $ResultsDir) {
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($trx in Get-ChildItem -Path $ResultsDir -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue) {
+        [xml] $doc = Get-Content $trx.FullName -Raw
+        $counters = $doc.TestRun.ResultSummary.Counters
+        $passed += [int] $counters.passed
+        $failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        $skipped += [int] $counters.notExecuted
+    }
+    return [pscustomobject] @{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-Test {
+    $results = Join-Path $Artifacts 'test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    Install-TestPrerequisites
+    Invoke-Build
+    $ownsPcscd = $false
+    $exitCode = 1
+    $summary = $null
+    try {
+        $ownsPcscd = Start-Pcscd
+        $env:CARDAP_REQUIRE_PCSCD = '1'
+        $env:CARDAP_PCSCD_OWNED = if ($ownsPcscd) { '1' } else { '0' }
+        & dotnet test (Join-Path $Root 'CardAp.sln') -c $Configuration --no-build --nologo `
+            --logger 'trx' --logger 'console;verbosity=normal' --results-directory $results `
+            -- RunConfiguration.TestSessionTimeout=1500000
+        $testExit = $LASTEXITCODE
+        $summary = Get-TestSummary $results
+        $exitCode = if ($testExit -eq 0 -and $summary.Failed -eq 0) { 0 } else { 1 }
+        if ($testExit -ne 0 -and $summary.Failed -eq 0) {
+            # A crashed test host leaves no failed counter: count the crash as a failure.
+            $summary.Failed = 1
+        }
+    }
+    finally {
+        if ($ownsPcscd) { Stop-Pcscd }
+    }
+    Write-Host "$($summary.Passed) passed, $($summary.Failed) failed, $($summary.Skipped) skipped"
+    exit $exitCode
+}
+
+function Invoke-Run {
+    Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'shared/CardAp.VirtualCard.Cli'), '-c', $Configuration, '--', 'demo')
+}
+
+function Invoke-Bench {
+    Install-TestPrerequisites
+    $ownsPcscd = $false
+    try {
+        $ownsPcscd = Start-Pcscd
+        Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'tests/CardAp.Benchmarks'), '-c', 'Release', '--',
+            '--output', (Join-Path $Root 'docs/benchmarks.md'))
+    }
+    finally {
+        if ($ownsPcscd) { Stop-Pcscd }
+    }
+}
+
+function Invoke-Clean {
+    Invoke-Native 'dotnet' @('clean', (Join-Path $Root 'CardAp.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    if (Test-Path $Artifacts) { Remove-Item -Recurse -Force $Artifacts }
+}
+
+switch ($Target) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'run' { Invoke-Run }
+    'bench' { Invoke-Bench }
+    'clean' { Invoke-Clean }
+}
