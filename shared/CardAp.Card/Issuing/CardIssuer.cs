@@ -1,0 +1,94 @@
+using CardAp.Card.Application;
+using CardAp.Card.Iso7816;
+using CardAp.Card.Readers;
+using CardAp.Shared.Domain;
+
+namespace CardAp.Card.Issuing;
+
+/// <summary>
+/// The issuer side of the CardAp application (central IT, provisioning): authenticates to the
+/// card with the municipality's issuing key and writes it. Each public method opens its own
+/// issuer-authenticated session, so no write can happen without authentication.
+/// </summary>
+public sealed class CardIssuer(IssuingKey issuingKey)
+{
+    /// <summary>
+    /// Issues the application on a card whose applet was installed for this issuer: the card
+    /// makes its key pair, we certify it, then write header, empty services and the PIN.
+    /// </summary>
+    public CardCertificate Issue(IApduTransport card, CardHeader header, string pin, DateOnly? certificateValidFrom = null)
+    {
+        if (header.Municipality != issuingKey.Reference.Municipality)
+        {
+            throw new InvalidOperationException($"Issuing key {issuingKey.Reference} cannot issue a card of municipality {header.Municipality}.");
+        }
+        PinResult.EncodePin(pin);
+        var session = Authenticate(card);
+        var point = session.GenerateKeyPair();
+        var certificate = CardCertificate.Issue(issuingKey, header.CardNumber, point, certificateValidFrom ?? header.IssuedOn, header.ExpiresOn);
+        session.WriteFile(CardApSpec.HeaderFid, header.Encode());
+        session.WriteFile(CardApSpec.ServicesFid, ServiceRegistration.EncodeAll([]));
+        session.WriteFile(CardApSpec.CertificateFid, certificate.Encode());
+        session.ResetPin(pin);
+        return certificate;
+    }
+
+    /// <summary>Rewrites the header (e.g. new expiry on renewal; the certificate is reissued with it).</summary>
+    public void WriteHeader(IApduTransport card, CardHeader header) =>
+        Authenticate(card).WriteFile(CardApSpec.HeaderFid, header.Encode());
+
+    public void WriteCertificate(IApduTransport card, CardCertificate certificate) =>
+        Authenticate(card).WriteFile(CardApSpec.CertificateFid, certificate.Encode());
+
+    /// <summary>Registers the resident for one service; a service already on the card is refused.</summary>
+    public IReadOnlyList<ServiceRegistration> AddService(IApduTransport card, ServiceRegistration registration) =>
+        RewriteServices(card, current =>
+        {
+            if (current.Any(s => s.Service == registration.Service))
+            {
+                throw new InvalidOperationException($"The card is already registered for service '{registration.Service}'.");
+            }
+            return [.. current, registration];
+        });
+
+    /// <summary>Stops or resumes one service (利用と停止) without erasing it.</summary>
+    public IReadOnlyList<ServiceRegistration> SetServiceStatus(IApduTransport card, ServiceId service, ServiceStatus status) =>
+        RewriteServices(card, current => [.. current.Select(s => s.Service == service ? s with { Status = status } : s)], service);
+
+    /// <summary>Erases (抹消) one service registration from the card.</summary>
+    public IReadOnlyList<ServiceRegistration> EraseService(IApduTransport card, ServiceId service) =>
+        RewriteServices(card, current => [.. current.Where(s => s.Service != service)], service);
+
+    /// <summary>Sets a new PIN and restores its tries: the reset after a resident blocked it (with the form and the card).</summary>
+    public void ResetPin(IApduTransport card, string newPin)
+    {
+        PinResult.EncodePin(newPin);
+        Authenticate(card).ResetPin(newPin);
+    }
+
+    private IReadOnlyList<ServiceRegistration> RewriteServices(
+        IApduTransport card, Func<IReadOnlyList<ServiceRegistration>, IReadOnlyList<ServiceRegistration>> change, ServiceId? mustExist = null)
+    {
+        var session = Authenticate(card);
+        var current = ServiceRegistration.DecodeAll(session.ReadServices());
+        if (mustExist is { } service && current.All(s => s.Service != service))
+        {
+            throw new InvalidOperationException($"The card is not registered for service '{service}'.");
+        }
+        var updated = change(current);
+        session.WriteFile(CardApSpec.ServicesFid, ServiceRegistration.EncodeAll(updated));
+        return updated;
+    }
+
+    private CardApSession Authenticate(IApduTransport card)
+    {
+        var session = new CardApSession(new ApduChannel(card));
+        if (!session.Select())
+        {
+            throw new CardException("The card has no CardAp application installed.");
+        }
+        var challenge = session.GetChallenge();
+        session.ExternalAuthenticate(issuingKey.Sign(CardApSpec.ExternalAuthMessage(challenge)));
+        return session;
+    }
+}
