@@ -9,11 +9,11 @@ public class ApduChannelTests
     [Fact]
     public void Get_response_collects_chained_data()
     {
-        var card = new ScriptedTransport("0102611003", "0304050607080910111213141516171819" + "6102", "AABB9000");
+        var card = new ScriptedTransport("01026110", "03040506070809101112131415161718" + "6102", "AABB9000");
         var channel = new ApduChannel(card);
         var response = channel.Transmit(new CommandApdu(0x00, Ins.InternalAuthenticate, 0, 0, new byte[] { 1 }, 256));
         Assert.True(response.IsSuccess);
-        Assert.Equal("010203040506070809101112131415161718" + "19AABB", Convert.ToHexString(response.Data.Span));
+        Assert.Equal("0102" + "03040506070809101112131415161718" + "AABB", Convert.ToHexString(response.Data.Span));
         Assert.Equal(["00C0000010", "00C0000002"], card.Sent.Skip(1));
         Assert.Equal(3, channel.ExchangeCount);
     }
