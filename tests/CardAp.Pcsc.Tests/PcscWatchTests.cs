@@ -26,6 +26,13 @@ public sealed class PcscWatchTests(PcscdFixture pcscd)
         var present = await log.WaitForAsync(ReaderEventKind.CardInserted, Slot0, because: "the card was present before watching");
         Assert.Equal(EchoCard.DefaultAtr, present.Atr);
 
+        // A warm reset through a connection is not a removal.
+        using (var connection = pcscd.Readers.Connect(Slot0))
+        {
+            connection.Reconnect(PcscDisposition.Reset);
+            connection.Disconnect(PcscDisposition.Reset);
+        }
+
         var slot1 = await pcscd.InsertCardAsync(new EchoCard(), 1, ct);
         var inserted = await log.WaitForAsync(ReaderEventKind.CardInserted, Slot1);
         Assert.Equal(EchoCard.DefaultAtr, inserted.Atr);

@@ -31,6 +31,9 @@ public sealed class PcscReaders : ICardReaders, IDisposable
     public PcscReaders(PcscReadersOptions? options = null, ILogger<PcscReaders>? logger = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new PcscReadersOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.StatusPollTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.RetryMinDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.RetryMaxDelay, _options.RetryMinDelay, nameof(options));
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }

@@ -75,6 +75,9 @@ public sealed class VpcdBridge : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(card);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Slot);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Host, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RetryMinDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RetryMaxDelay, options.RetryMinDelay, nameof(options));
         if (options.EffectivePort is <= 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.EffectivePort, "The vpcd port must be 1..65535.");
@@ -143,7 +146,19 @@ public sealed class VpcdBridge : IAsyncDisposable
             _loop = null;
             _stop = null;
             // Closing at once makes vpcd's next presence poll fail, instead of waiting for the loop to notice.
-            _socket?.Dispose();
+            // Shutdown first so vpcd gets an orderly FIN rather than a reset.
+            if (_socket is { } socket)
+            {
+                try
+                {
+                    socket.Shutdown(SocketShutdown.Both);
+                }
+                catch (SocketException)
+                {
+                    // Already closed by the peer.
+                }
+                socket.Dispose();
+            }
         }
         if (loop is null || stop is null)
         {
@@ -198,13 +213,18 @@ public sealed class VpcdBridge : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            catch (Exception ex)
             {
                 if (stop.IsCancellationRequested)
                 {
                     break;
                 }
-                if (_connected)
+                if (ex is not (SocketException or ObjectDisposedException or IOException))
+                {
+                    // Nothing may end an inserted card's connection loop for good.
+                    _logger.LogError(ex, "vpcd bridge to {Host}:{Port} failed; reconnecting", Host, Port);
+                }
+                else if (_connected)
                 {
                     _logger.LogInformation("Connection to vpcd at {Host}:{Port} dropped ({Reason}); reconnecting", Host, Port, ex.Message);
                 }
