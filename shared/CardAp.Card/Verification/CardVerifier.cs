@@ -230,8 +230,9 @@ public sealed class CardVerifier(TrustStore trust, TimeProvider clock)
     private static Outcome Refuse(RefusalReason reason, string detail, int? triesLeft = null, DateOnly? validUntil = null) =>
         new(null, new Refusal(reason, detail, triesLeft, validUntil));
 
-    // Every fault a card or reader can cause arrives as a CardException: unreadable answers
-    // become a refusal with the reason, reader faults another; nothing else escapes.
+    // Every fault a card or reader can cause arrives as a CardException (or, for corrupt
+    // certificate data, a CryptographicException): unreadable answers become a refusal with
+    // the reason, reader faults another; nothing else escapes.
     private static IdentificationResult Run(IApduTransport card, Func<ApduChannel, Outcome> identify)
     {
         var channel = new ApduChannel(card);
@@ -251,6 +252,11 @@ public sealed class CardVerifier(TrustStore trust, TimeProvider clock)
         catch (CardException e)
         {
             outcome = Refuse(RefusalReason.ReaderError, e.Message);
+        }
+        catch (CryptographicException e)
+        {
+            // Card-supplied certificates and keys that parse but break the crypto library (found by fuzzing).
+            outcome = Refuse(RefusalReason.Unreadable, "The card's certificate or key data is corrupt: " + e.Message);
         }
         return outcome.Identity is { } identity
             ? IdentificationResult.Identified(identity, channel.ExchangeCount)

@@ -1,13 +1,12 @@
-using CardAp.VirtualCard;
-
-namespace CardAp.Card.Tests.Hostile;
+namespace CardAp.VirtualCard.Faults;
 
 /// <summary>
 /// A card that lies: it forwards each command to a genuine card and then, at random, truncates
 /// the answer, pads it to an oversized length, replaces it with noise, or swaps its status word
 /// (including 61xx/6Cxx that send the terminal chasing data that isn't there).
+/// Used to prove the reader layer survives any answer; never in production paths.
 /// </summary>
-internal sealed class HostileCard(ISmartCard genuine, Random random) : ISmartCard
+public sealed class HostileCard(ISmartCard genuine, Random random, double lieRate = 0.75) : ISmartCard
 {
     public byte[] Atr => genuine.Atr;
 
@@ -16,20 +15,21 @@ internal sealed class HostileCard(ISmartCard genuine, Random random) : ISmartCar
     public byte[] Process(ReadOnlySpan<byte> command)
     {
         var answer = genuine.Process(command);
-        switch (random.Next(8))
+        if (random.NextDouble() >= lieRate)
+        {
+            return answer;
+        }
+        switch (random.Next(6))
         {
             case 0:
-            case 1:
-                return answer;
-            case 2:
                 return answer[..random.Next(answer.Length)];
-            case 3:
+            case 1:
                 return Noise(random.Next(0, 600));
-            case 4:
+            case 2:
                 return [.. answer[..^2], .. Noise(random.Next(200, 2000)), .. answer[^2..]];
-            case 5:
+            case 3:
                 return [.. answer[..^2], (byte)(random.Next(2) == 0 ? 0x61 : 0x6C), (byte)random.Next(256)];
-            case 6:
+            case 4:
                 return [.. answer[..^2], .. Noise(2)];
             default:
                 var flipped = answer.ToArray();

@@ -4,6 +4,7 @@ using CardAp.Card.Verification;
 using CardAp.Card.Tests.Verification;
 using CardAp.Shared.Domain;
 using CardAp.VirtualCard;
+using CardAp.VirtualCard.Faults;
 using CardAp.VirtualCard.Issuance;
 
 namespace CardAp.Card.Tests.Hostile;
@@ -28,13 +29,16 @@ public sealed class HostileCardTests(JpkiFixture jpki) : IClassFixture<JpkiFixtu
             issued.Applet);
     }
 
-    [Fact]
-    public void Random_answers_give_refusals_with_reasons_never_exceptions()
+    // A high lie rate breaks the first APDUs; a low one lets corrupt data reach the crypto checks.
+    [Theory]
+    [InlineData(0.75)]
+    [InlineData(0.08)]
+    public void Random_answers_give_refusals_with_reasons_never_exceptions(double lieRate)
     {
         var genuine = GenuineCard();
         var verifier = new CardVerifier(new TrustStore([_key.PublicKey], [jpki.Authority.CaCertificate]), TimeProvider.System);
         var random = new Random(7_2026);
-        var hostile = new HostileCard(genuine, random);
+        var hostile = new HostileCard(genuine, random, lieRate);
         var reasons = new Dictionary<string, int>();
 
         for (var i = 0; i < 3000; i++)
@@ -57,7 +61,7 @@ public sealed class HostileCardTests(JpkiFixture jpki) : IClassFixture<JpkiFixtu
         }
 
         // The exploration must have reached both outcomes, or it proved nothing.
-        Assert.True(reasons.GetValueOrDefault("Unreadable") > 100, string.Join(", ", reasons));
+        Assert.True(reasons.GetValueOrDefault("Unreadable") > 50, string.Join(", ", reasons));
         Assert.True(reasons.GetValueOrDefault("identified") > 0, string.Join(", ", reasons));
         Assert.DoesNotContain("PinBlocked", reasons.Keys);
     }
