@@ -180,7 +180,18 @@ public sealed class VirtualSmartCard : ISmartCard
     public void Save(string path) => VirtualCardStateFile.Save(ExportState(), path);
 
     /// <exception cref="VirtualCardStateException">The file is missing, corrupt, foreign or of an unsupported version.</exception>
-    public static VirtualSmartCard Load(string path) => FromState(VirtualCardStateFile.Load(path));
+    public static VirtualSmartCard Load(string path)
+    {
+        var state = VirtualCardStateFile.Load(path);
+        try
+        {
+            return FromState(state);
+        }
+        catch (VirtualCardStateException e)
+        {
+            throw new VirtualCardStateException($"Card state file {path}: {e.Message}", e);
+        }
+    }
 
     private long StateVersion()
     {
