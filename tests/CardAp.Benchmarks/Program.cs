@@ -1,0 +1,3 @@
+using CardAp.Benchmarks;
+
+return await IdentificationBenchmark.RunAsync(args);
