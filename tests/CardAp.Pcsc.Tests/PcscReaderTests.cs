@@ -163,4 +163,23 @@ public sealed class PcscReaderTests(PcscdFixture pcscd)
         Assert.True(card.ResetCount > resetsBefore, "SCARD_RESET_CARD reaches the card as a vpcd reset");
         Assert.Throws<ObjectDisposedException>(() => first.Transmit([0x00, EchoCard.Echo, 0x00, 0x00]));
     }
+    [Fact]
+    public async Task Apdu_round_trips_do_not_wait_for_delayed_acks()
+    {
+        pcscd.RequirePcscd();
+        var ct = TestContext.Current.CancellationToken;
+        await using var bridge = await pcscd.InsertCardAsync(new EchoCard(), 0, ct);
+        using var connection = pcscd.Readers.Connect(Slot0);
+        connection.Transmit([0x00, EchoCard.Echo, 0x00, 0x00]);
+
+        // vpcd sends length and payload separately without TCP_NODELAY; unless the bridge sets
+        // TCP_QUICKACK before each read, every APDU stalls ~40 ms on a delayed ACK (100 APDUs >= 4 s).
+        // Typical here is ~0.5 ms per APDU; the bound only catches that stall, it is not a benchmark.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 100; i++)
+        {
+            connection.Transmit([0x00, EchoCard.Echo, 0x00, 0x00, 0x02, (byte)i, 0x5A]);
+        }
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"100 APDUs took {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
 }
