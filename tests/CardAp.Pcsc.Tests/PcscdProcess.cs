@@ -61,7 +61,8 @@ internal static partial class PcscdProcess
     {
         try
         {
-            return int.Parse(File.ReadAllText(PidFile).Trim(), CultureInfo.InvariantCulture);
+            // pcscd 1.9.9 writes "pid\n" followed by a NUL byte.
+            return int.Parse(File.ReadAllText(PidFile).Trim(['\0', '\n', '\r', ' ', '\t']), CultureInfo.InvariantCulture);
         }
         catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
         {
