@@ -1,0 +1,3 @@
+namespace CardAp.VirtualCard.Cli;
+
+internal sealed record RunOptions(int Slot, string Host, int? Port, bool Trace);
