@@ -81,8 +81,9 @@ function Stop-Pcscd {
     # The pid file is re-read because a test may restart pcscd (it rewrites the file).
     $pidFile = '/run/pcscd/pcscd.pid'
     if (Test-Path $pidFile) {
-        $pcscdPid = (Get-Content $pidFile -Raw).Trim()
-        & kill $pcscdPid 2>$null
+        # pcsc-lite writes "pid\n\0": keep the digits only.
+        $pcscdPid = (Get-Content $pidFile -Raw) -replace '[^0-9]', ''
+        if ($pcscdPid) { & kill $pcscdPid 2>$null }
     }
     for ($i = 0; $i -lt 50 -and (Test-PcscdRunning); $i++) { Start-Sleep -Milliseconds 100 }
     if (Test-PcscdRunning) { & pkill -x pcscd 2>$null }

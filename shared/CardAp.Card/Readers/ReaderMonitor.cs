@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using CardAp.Card.Readers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CardAp.Card.Pcsc;
+namespace CardAp.Card.Readers;
 
 /// <summary>A reader event wrapped for .NET event handlers.</summary>
 public sealed class ReaderEventArgs(ReaderEvent readerEvent) : EventArgs
