@@ -3,14 +3,6 @@ using System.Text;
 
 namespace CardAp.VirtualCard.Security;
 
-/// <summary>Outcome of presenting a PIN to a <see cref="RetryCounterPin"/>.</summary>
-public enum PinCheck
-{
-    Correct,
-    Wrong,
-    Blocked,
-}
-
 /// <summary>
 /// A PIN with a retry counter, the way a card keeps it in non-volatile memory: a wrong try
 /// decrements the counter, a right one restores it, and at zero the PIN is blocked for good
