@@ -138,7 +138,7 @@ function Invoke-Test {
 }
 
 function Invoke-Run {
-    Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'shared/CardAp.VirtualCard.Cli'), '-c', $Configuration, '--', 'demo')
+    Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'shared/CardAp.VirtualCard.Cli'), '-c', $Configuration, '--', 'demo', '--output', (Join-Path $Artifacts 'demo'))
 }
 
 function Invoke-Bench {

@@ -48,9 +48,16 @@ newCommand.SetAction(result => NewCommand.Run(
     Console.Out,
     Console.Error));
 
+var demoOutputOption = new Option<DirectoryInfo>("--output") { Description = "Where to save the demo's card files.", DefaultValueFactory = _ => new DirectoryInfo("cardap-demo") };
+var demoCommand = new Command("demo", "Issues a resident and an operator card with a new municipality key and identifies them (and refused cards) offline on the in-process reader.")
+{
+    demoOutputOption,
+};
+demoCommand.SetAction((result, cancellationToken) => DemoCommand.RunAsync(result.GetValue(demoOutputOption)!, Console.Out, cancellationToken));
+
 var root = new RootCommand("cardap-vcard: the CardAp virtual smart card (CardAp and JPKI applets) for development, tests and the demo.")
 {
-    runCommand, showCommand, newCommand,
+    runCommand, showCommand, newCommand, demoCommand,
 };
 // System.CommandLine's own Ctrl+C handling returns from InvokeAsync as soon as the signal arrives,
 // before the action has removed the card and saved its state; `run` handles the signals itself.
