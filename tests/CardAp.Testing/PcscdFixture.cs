@@ -1,18 +1,10 @@
+using Xunit;
 using CardAp.Card.Iso7816;
 using CardAp.Card.Pcsc;
 using CardAp.VirtualCard;
 using CardAp.VirtualCard.Vpcd;
 
-namespace CardAp.Pcsc.Tests;
-
-/// <summary>
-/// Every test that talks to pcscd belongs to this collection, so they never run at the same time:
-/// the vpcd slots and pcscd itself are shared by the whole machine.
-/// </summary>
-[CollectionDefinition(PcscdFixture.CollectionName)]
-public sealed class PcscdCollection : ICollectionFixture<PcscdFixture>
-{
-}
+namespace CardAp.Testing;
 
 /// <summary>
 /// The real pcscd with vpcd's two virtual readers. Tests start with <see cref="RequirePcscd"/>, which fails
