@@ -119,9 +119,10 @@ function Invoke-Test {
         $ownsPcscd = Start-Pcscd
         $env:CARDAP_REQUIRE_PCSCD = '1'
         $env:CARDAP_PCSCD_OWNED = if ($ownsPcscd) { '1' } else { '0' }
-        & dotnet test (Join-Path $Root 'CardAp.sln') -c $Configuration --no-build --nologo `
+        # One test assembly at a time: pcscd's vpcd slots are shared by every project that uses them.
+        & dotnet test (Join-Path $Root 'CardAp.sln') -c $Configuration --no-build --nologo -m:1 `
             --logger 'trx' --logger 'console;verbosity=normal' --results-directory $results `
-            -- RunConfiguration.TestSessionTimeout=1500000
+            -- RunConfiguration.TestSessionTimeout=1500000 RunConfiguration.MaxCpuCount=1
         $testExit = $LASTEXITCODE
         $summary = Get-TestSummary $results
         $exitCode = if ($testExit -eq 0 -and $summary.Failed -eq 0) { 0 } else { 1 }
