@@ -1,0 +1,256 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using CardAp.Card.Application;
+using CardAp.Card.Verification;
+using CardAp.Edge.Backup;
+using CardAp.Edge.Errors;
+using CardAp.Edge.Hub;
+using CardAp.Edge.Master;
+using CardAp.Edge.Operators;
+using CardAp.Edge.Readers;
+using CardAp.Edge.Services;
+using CardAp.Edge.Store;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace CardAp.Edge.Api;
+
+/// <summary>The terminal gRPC API: thin; the work happens in the pipeline, sessions and store.</summary>
+public sealed class TerminalService(
+    ReaderEventHub readerEvents,
+    OperatorSessions sessions,
+    CardIdentification identification,
+    ServiceCatalog catalog,
+    ServiceHoursProvider hours,
+    OperationPipeline pipeline,
+    TrainingMode training,
+    HubConnectivity hub,
+    LocalRecords records,
+    MasterData master,
+    OutboxState outbox,
+    EdgeDatabase database,
+    MasterSnapshotImporter importer,
+    BackupService backup,
+    Microsoft.Extensions.Options.IOptions<EdgeStoreOptions> storeOptions,
+    TimeProvider clock) : Terminal.TerminalBase
+{
+    public override async Task WatchReaders(WatchReadersRequest request, IServerStreamWriter<ReaderEventMessage> responseStream, ServerCallContext context)
+    {
+        try
+        {
+            await foreach (var e in readerEvents.SubscribeAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(new ReaderEventMessage
+                {
+                    Kind = e.Kind.ToString(),
+                    Reader = e.ReaderName,
+                    Atr = Google.Protobuf.ByteString.CopyFrom(e.Atr ?? []),
+                    At = Timestamp.FromDateTimeOffset(e.At),
+                }, context.CancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // the front-end went away
+        }
+    }
+
+    public override Task<SignInReply> SignIn(SignInRequest request, ServerCallContext context)
+    {
+        var now = Now;
+        try
+        {
+            if (request.Pin.Length != 4 || !request.Pin.All(char.IsAsciiDigit))
+            {
+                throw EdgeRefusal.InvalidField("pin", "must be 4 digits.", "4桁の数字で入力してください。");
+            }
+            var identity = identification.IdentifyResident(request.Reader, request.Pin, IdentificationMethod.CardAp);
+            var op = identity.Operator ?? throw EdgeRefusal.Rule("NotAnOperatorCard",
+                "This is not an operator identification card. Please use your operator card to sign in.",
+                "操作者識別カードではありません。操作者カードでサインインしてください。");
+            if (master.Get<OperatorStatusRow>(MasterKinds.OperatorStatus, op.Id.Value) is { } standing
+                && !standing.Status.Equals("active", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new EdgeRefusal(StatusCode.PermissionDenied, "OperatorRevoked",
+                    $"Operator {op.Id} may no longer use this system (status: {standing.Status}). Please contact the system administrator.",
+                    $"操作者{op.Id}は現在このシステムを利用できません(状態: {standing.Status})。システム管理者に連絡してください。");
+            }
+            if (!Roles.All.Contains(op.Role.Value))
+            {
+                throw new EdgeRefusal(StatusCode.PermissionDenied, "UnknownRole",
+                    $"The role on this operator card ({op.Role}) is not known to this terminal.",
+                    $"この操作者カードの権限({op.Role})はこの端末では使用できません。");
+            }
+            var session = sessions.Start(op.Id.Value, op.Role.Value, request.Reader, training.Terminal);
+            records.RecordAudit(new AuditEntry(now, "sign-in", "ok", op.Id.Value, identity.CardNumber?.Value, new JsonObject { ["reader"] = request.Reader, ["role"] = op.Role.Value }));
+            return Task.FromResult(new SignInReply
+            {
+                Session = session.Token,
+                OperatorId = session.OperatorId,
+                Role = session.Role,
+                ExpiresAt = Timestamp.FromDateTimeOffset(sessions.ExpiresAt(session)),
+                Training = session.Training,
+            });
+        }
+        catch (EdgeRefusal refusal)
+        {
+            records.RecordAudit(new AuditEntry(now, "sign-in", "refused", null, null, new JsonObject { ["reader"] = request.Reader, ["reason"] = refusal.Reason }));
+            throw;
+        }
+    }
+
+    public override Task<SignOutReply> SignOut(SignOutRequest request, ServerCallContext context)
+    {
+        var session = sessions.Require(request.Session);
+        sessions.End(session.Token);
+        records.RecordAudit(new AuditEntry(Now, "sign-out", "ok", session.OperatorId, null, []));
+        return Task.FromResult(new SignOutReply());
+    }
+
+    public override Task<IdentifyReply> Identify(IdentifyRequest request, ServerCallContext context)
+    {
+        if (!string.IsNullOrEmpty(request.Session))
+        {
+            sessions.Require(request.Session);
+        }
+        IdentificationMethod? method = request.Method switch
+        {
+            "" => null,
+            "cardap" => IdentificationMethod.CardAp,
+            "jpki" => IdentificationMethod.JpkiLink,
+            _ => throw EdgeRefusal.InvalidField("method", "must be empty, \"cardap\" or \"jpki\".", "空、\"cardap\"、\"jpki\" のいずれかを指定してください。"),
+        };
+        if (request.Pin.Length > 0 && (request.Pin.Length != 4 || !request.Pin.All(char.IsAsciiDigit)))
+        {
+            throw EdgeRefusal.InvalidField("pin", "must be 4 digits.", "4桁の数字で入力してください。");
+        }
+        var who = identification.IdentifyResident(request.Reader, request.Pin.Length > 0 ? request.Pin : null, method);
+        var reply = new IdentifyReply
+        {
+            Method = who.Method == IdentificationMethod.CardAp ? "cardap" : "jpki",
+            CardRef = who.CardNumber?.Value ?? who.CertificateSerial ?? string.Empty,
+            Municipality = who.Municipality?.Value ?? string.Empty,
+            PinVerified = who.PinVerified,
+        };
+        reply.Memberships.AddRange(who.Services.Select(s => new Membership { Service = s.Service.Value, Member = s.Member.Value, Active = s.Status == ServiceStatus.Active }));
+        return Task.FromResult(reply);
+    }
+
+    public override Task<ListServicesReply> ListServices(ListServicesRequest request, ServerCallContext context)
+    {
+        var reply = new ListServicesReply();
+        var now = Now;
+        foreach (var service in catalog.Services.Values.OrderBy(s => s.Module.Id, StringComparer.Ordinal))
+        {
+            var status = hours.Status(service, now);
+            var info = new ServiceInfo
+            {
+                Id = service.Module.Id,
+                NameEn = service.Module.NameEn,
+                NameJa = service.Module.NameJa,
+                OpenNow = status.IsOpen,
+                HoursMessageEn = status.MessageEn,
+                HoursMessageJa = status.MessageJa,
+            };
+            foreach (var operation in service.Module.Operations)
+            {
+                var op = new OperationInfo
+                {
+                    Name = operation.Name,
+                    PinRequired = operation.PinRequired,
+                    KioskAllowed = service.KioskAllowed(operation),
+                    OfflinePolicy = service.OfflinePolicy(operation).ToString(),
+                };
+                op.Roles.AddRange(operation.Roles);
+                op.Fields.AddRange(operation.FieldList.Select(f => f.Name));
+                info.Operations.Add(op);
+            }
+            reply.Services.Add(info);
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override Task<OperationReply> Execute(OperationRequest request, ServerCallContext context) =>
+        pipeline.ExecuteAsync(request, context.CancellationToken);
+
+    public override Task<StatusReply> GetStatus(StatusRequest request, ServerCallContext context)
+    {
+        var reply = new StatusReply
+        {
+            TerminalId = storeOptions.Value.TerminalId,
+            Online = hub.IsOnline,
+            Version = typeof(TerminalService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            SchemaVersion = database.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Training = training.Terminal,
+            SignedInSessions = sessions.Count,
+        };
+        if (outbox.LastSync is { } lastSync)
+        {
+            reply.LastSync = Timestamp.FromDateTimeOffset(lastSync);
+        }
+        reply.Backlog.AddRange(outbox.Backlog().Select(b => new StreamBacklog { Stream = b.Stream, Pending = b.Pending }));
+        return Task.FromResult(reply);
+    }
+
+    public override Task<SetTrainingModeReply> SetTrainingMode(SetTrainingModeRequest request, ServerCallContext context)
+    {
+        var session = sessions.Require(request.Session);
+        if (request.TerminalWide)
+        {
+            RequireSiteAdmin(session);
+            training.Terminal = request.Enabled;
+        }
+        else
+        {
+            session.Training = request.Enabled;
+        }
+        records.RecordAudit(new AuditEntry(Now, "setting-changed", "ok", session.OperatorId, "training",
+            new JsonObject { ["terminalWide"] = request.TerminalWide, ["enabled"] = request.Enabled }));
+        return Task.FromResult(new SetTrainingModeReply { TerminalTraining = training.Terminal, SessionTraining = session.Training });
+    }
+
+    public override Task<ImportMasterSnapshotReply> ImportMasterSnapshot(ImportMasterSnapshotRequest request, ServerCallContext context)
+    {
+        var session = sessions.Require(request.Session);
+        RequireSiteAdmin(session);
+        try
+        {
+            var rows = importer.Import(request.Snapshot.Memory, session.OperatorId);
+            return Task.FromResult(new ImportMasterSnapshotReply { Rows = rows });
+        }
+        catch (MasterSnapshotException e)
+        {
+            throw EdgeRefusal.InvalidField("snapshot", e.Message, "マスタデータのファイルに誤りがあるため、取り込みませんでした: " + e.Message);
+        }
+    }
+
+    public override async Task<BackupNowReply> BackupNow(BackupNowRequest request, ServerCallContext context)
+    {
+        var session = sessions.Require(request.Session);
+        RequireSiteAdmin(session);
+        BackupResult result;
+        try
+        {
+            result = await backup.BackupNowAsync(context.CancellationToken);
+        }
+        catch (BackupException e)
+        {
+            throw new EdgeRefusal(StatusCode.Internal, "BackupFailed",
+                "The backup failed and was discarded: " + e.Message + " The database itself is unchanged; please tell the system administrator.",
+                "バックアップに失敗したため破棄しました。データベース自体は変更されていません。システム管理者に連絡してください。");
+        }
+        records.RecordAudit(new AuditEntry(Now, "backup", "ok", session.OperatorId, result.Path, []));
+        return new BackupNowReply { Path = result.Path, Bytes = result.Bytes };
+    }
+
+    private DateTimeOffset Now => clock.GetUtcNow().ToOffset(CardDates.JapanOffset);
+
+    private static void RequireSiteAdmin(OperatorSession session)
+    {
+        if (session.Role != Roles.SiteAdmin)
+        {
+            throw new EdgeRefusal(StatusCode.PermissionDenied, "RoleNotPermitted",
+                "Only a site administrator may do this.", "この操作はサイト管理者のみ行えます。");
+        }
+    }
+}

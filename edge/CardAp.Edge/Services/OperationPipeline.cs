@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CardAp.Card.Iso7816;
+using CardAp.Card.Readers;
+using CardAp.Card.Verification;
+using CardAp.Edge.Api;
+using CardAp.Edge.Errors;
+using CardAp.Edge.Hub;
+using CardAp.Edge.Operators;
+using CardAp.Edge.Store;
+using CardAp.Edge.Trust;
+using Grpc.Core;
+
+namespace CardAp.Edge.Services;
+
+/// <summary>
+/// Everything every operation goes through, in this order: request validation, idempotent retry,
+/// who may (operator role or kiosk rule), when (service hours), whether offline is allowed,
+/// who the resident is (the card, offline), the module's own rules, then one durable SQLite
+/// transaction holding the record and its audit entry. Every refusal after validation is audited.
+/// </summary>
+public sealed class OperationPipeline(
+    ServiceCatalog catalog,
+    OperatorSessions sessions,
+    CardIdentification identification,
+    ServiceHoursProvider hours,
+    HubConnectivity hub,
+    TrainingMode training,
+    LocalRecords records,
+    MasterData master,
+    TimeProvider clock,
+    ILogger<OperationPipeline> logger) : IDisposable
+{
+    // Module rules check local records and then write; one writer at a time keeps that honest.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public async Task<OperationReply> ExecuteAsync(OperationRequest request, CancellationToken cancellationToken)
+    {
+        var (service, operation) = RequestValidator.Validate(request, catalog);
+        if (records.ByRequestId(request.RequestId) is { } original)
+        {
+            return Reply(request.RequestId, original, duplicate: true, result: null, messageEn: "Already recorded.", messageJa: "記録済みです。");
+        }
+
+        OperatorSession? session = null;
+        var now = clock.GetUtcNow().ToOffset(Card.Application.CardDates.JapanOffset);
+        try
+        {
+            session = Authorize(request, service, operation);
+            hours.EnsureOpen(service, now);
+            var online = hub.IsOnline;
+            if (!online && service.OfflinePolicy(operation) == OfflinePolicy.OnlineOnly)
+            {
+                throw new EdgeRefusal(StatusCode.Unavailable, "OnlineOnly",
+                    $"{service.Module.NameEn}: \"{operation.Name}\" needs the central system, which cannot be reached now. Please try again later or use the counter.",
+                    $"{service.Module.NameJa}の「{operation.Name}」は中央システムとの接続が必要ですが、現在接続できません。しばらくしてから再度お試しいただくか、窓口をご利用ください。");
+            }
+            var pinNeeded = operation.PinRequired || session is null;
+            if (pinNeeded && string.IsNullOrEmpty(request.Pin))
+            {
+                throw EdgeRefusal.InvalidField("pin", $"\"{operation.Name}\" needs the resident's PIN.", $"「{operation.Name}」には暗証番号の入力が必要です。");
+            }
+            var pin = NullIfEmpty(request.Pin);
+            var resident = identification.IdentifyResident(request.Reader, pin);
+            string? member = null;
+            if (operation.NeedsMembership)
+            {
+                member = MembershipOf(resident, service);
+            }
+
+            var isTraining = training.Terminal || session?.Training == true;
+            await _writeLock.WaitAsync(cancellationToken);
+            try
+            {
+                var context = new OperationContext(service.Module, operation, resident, member, request.Fields, new ServiceSettings(service.Settings),
+                    now, online, isTraining, session?.OperatorId, records, master);
+                var outcome = service.Module.Execute(context);
+                var transaction = new NewTransaction(
+                    request.RequestId, now, service.Module.Id, operation.Name, context.CardRef, member, session?.OperatorId,
+                    outcome.Item, outcome.Amount, isTraining, outcome.Payload ?? []);
+                var audit = new AuditEntry(now, $"{service.Module.Id}.{operation.Name}", "ok", session?.OperatorId, context.CardRef,
+                    new JsonObject { ["requestId"] = request.RequestId, ["training"] = isTraining });
+                var receipt = records.RecordTransaction(transaction, audit);
+                var stored = records.ByRequestId(request.RequestId)!;
+                return Reply(request.RequestId, stored, receipt.Duplicate, outcome.Result, outcome.MessageEn, outcome.MessageJa);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (EdgeRefusal refusal)
+        {
+            AuditRefusal(now, $"{request.Service}.{request.Operation}", session?.OperatorId, refusal);
+            throw;
+        }
+    }
+
+    private OperatorSession? Authorize(OperationRequest request, TunedService service, OperationDefinition operation)
+    {
+        if (string.IsNullOrEmpty(request.Session))
+        {
+            if (!service.KioskAllowed(operation))
+            {
+                throw new EdgeRefusal(StatusCode.PermissionDenied, "KioskNotAllowed",
+                    $"{service.Module.NameEn}: \"{operation.Name}\" is available at the counter only. Please ask a member of staff.",
+                    $"{service.Module.NameJa}の「{operation.Name}」は窓口でのみ利用できます。職員にお申し付けください。");
+            }
+            if (string.IsNullOrEmpty(request.Pin))
+            {
+                throw EdgeRefusal.InvalidField("pin", "a kiosk operation needs the resident's PIN.", "端末での利用には暗証番号が必要です。");
+            }
+            return null;
+        }
+        var session = sessions.Require(request.Session);
+        if (!operation.Roles.Contains(session.Role))
+        {
+            throw new EdgeRefusal(StatusCode.PermissionDenied, "RoleNotPermitted",
+                $"Your role ({session.Role}) may not perform \"{operation.Name}\" of {service.Module.NameEn}.",
+                $"あなたの権限({session.Role})では{service.Module.NameJa}の「{operation.Name}」は操作できません。");
+        }
+        return session;
+    }
+
+    private static string MembershipOf(CardIdentity resident, TunedService service)
+    {
+        var registration = resident.Services.FirstOrDefault(s => s.Service.Value == service.Module.Id);
+        if (registration is null)
+        {
+            throw EdgeRefusal.Rule("NotRegistered",
+                $"This card is not registered for {service.Module.NameEn}. Registration is done at the counter.",
+                $"このカードは{service.Module.NameJa}に登録されていません。登録は窓口で行います。");
+        }
+        if (registration.Status != Card.Application.ServiceStatus.Active)
+        {
+            throw EdgeRefusal.Rule("ServiceStopped",
+                $"Use of {service.Module.NameEn} with this card is stopped. Please ask at the counter.",
+                $"このカードの{service.Module.NameJa}の利用は停止されています。窓口にお問い合わせください。");
+        }
+        return registration.Member.Value;
+    }
+
+    private void AuditRefusal(DateTimeOffset now, string action, string? operatorId, EdgeRefusal refusal)
+    {
+        try
+        {
+            records.RecordAudit(new AuditEntry(now, action, "refused", operatorId, null,
+                new JsonObject { ["reason"] = refusal.Reason, ["message"] = refusal.MessageEn }));
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // The refusal still reaches the clerk; the audit failure is logged for IT.
+            logger.LogError(e, "Could not audit a refusal ({Reason})", refusal.Reason);
+        }
+    }
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static OperationReply Reply(string requestId, StoredTransaction stored, bool duplicate, IReadOnlyDictionary<string, string>? result, string messageEn, string messageJa)
+    {
+        var reply = new OperationReply
+        {
+            RequestId = requestId,
+            Sequence = stored.Seq,
+            Duplicate = duplicate,
+            CardRef = stored.CardRef ?? string.Empty,
+            Member = stored.Member ?? string.Empty,
+            MessageEn = messageEn,
+            MessageJa = messageJa,
+            Training = stored.Training,
+            RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(stored.LocalTime),
+        };
+        foreach (var (key, value) in result ?? new Dictionary<string, string>())
+        {
+            reply.Result[key] = value;
+        }
+        return reply;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using CardAp.Edge.Api;
+using CardAp.Edge.Extensions;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CardAp.Edge.Tests.Integration;
+
+/// <summary>
+/// The real edge host on real Kestrel, bound to a free loopback port (HTTP/2 without TLS), with a
+/// real gRPC channel to it: the same code path a counter app takes.
+/// </summary>
+internal sealed class EdgeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EdgeHost(WebApplication app, GrpcChannel channel, string directory)
+    {
+        _app = app;
+        Channel = channel;
+        Directory = directory;
+        Client = new Terminal.TerminalClient(channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public Terminal.TerminalClient Client { get; }
+
+    public string Directory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider clock, IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
+        var config = new Dictionary<string, string?>
+        {
+            ["Edge:Municipality"] = "131016",
+            ["Edge:Readers"] = "Pcsc",
+            ["Store:DatabasePath"] = Path.Combine(directory, "edge.db"),
+            ["Store:TerminalId"] = "131016-T001",
+            ["Store:DailyBackup"] = "false",
+            ["Logging:Directory"] = Path.Combine(directory, "logs"),
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.AddEdgeServices();
+        builder.Services.AddSingleton(clock);
+        var app = builder.Build();
+        app.MapEdgeEndpoints();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EdgeHost(app, GrpcChannel.ForAddress(address), directory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,15 @@
+namespace CardAp.Edge.Tests.Integration;
+
+/// <summary>A clock the test sets: service hours, holidays and card validity depend on it.</summary>
+internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
+{
+    private long _ticks = now.UtcTicks;
+
+    public DateTimeOffset Now
+    {
+        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+    }
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
