@@ -18,6 +18,8 @@ public sealed class EdgeDatabase : IDisposable
 {
     private const int MaxIdleReaders = 8;
     private readonly Lock _writeGate = new();
+    private readonly Lock _queueGate = new();
+    private readonly Queue<PendingWrite> _queue = new();
     private readonly SqliteConnection _writer;
     private readonly StoreSession _store;
     private readonly ConcurrentBag<StoreSession> _readers = [];
@@ -154,33 +156,93 @@ public sealed class EdgeDatabase : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on the writer connection inside one <c>BEGIN IMMEDIATE</c>
-    /// transaction and commits it (synchronous=FULL: durable when this returns). Writers in this
-    /// process take turns; other processes wait on SQLite's write lock (busy_timeout). An exception
-    /// rolls everything back.
+    /// Runs <paramref name="work"/> on the writer connection and commits it (synchronous=FULL:
+    /// durable when this returns). Group commit: writers that arrive while a commit is being
+    /// flushed queue up, and the next writer to get the connection runs all of them in one
+    /// <c>BEGIN IMMEDIATE</c> transaction, each inside its own SAVEPOINT, so one fsync serves
+    /// many acknowledgements and a failing work item rolls back only itself. Other processes
+    /// wait on SQLite's write lock (busy_timeout).
     /// </summary>
     internal T Write<T>(Func<StoreSession, T> work)
     {
+        var pending = new PendingWrite(store => work(store));
+        lock (_queueGate)
+        {
+            _queue.Enqueue(pending);
+        }
         lock (_writeGate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _store.Execute("BEGIN IMMEDIATE");
-            try
+            if (!pending.Done)
             {
-                var result = work(_store);
-                _store.Execute("COMMIT");
-                return result;
-            }
-            catch
-            {
-                // SQLite may already have rolled back (disk full, I/O error); only roll back what is open.
-                if (raw.sqlite3_get_autocommit(_writer.Handle) == 0)
-                {
-                    _store.Execute("ROLLBACK");
-                }
-                throw;
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                CommitQueued();
             }
         }
+        if (pending.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return (T)pending.Result!;
+    }
+
+    // Called with _writeGate held: drains everything queued so far into one transaction.
+    private void CommitQueued()
+    {
+        List<PendingWrite> batch;
+        lock (_queueGate)
+        {
+            batch = [.. _queue];
+            _queue.Clear();
+        }
+        try
+        {
+            _store.Execute("BEGIN IMMEDIATE");
+            foreach (var item in batch)
+            {
+                _store.Execute("SAVEPOINT item");
+                try
+                {
+                    item.Result = item.Work(_store);
+                    _store.Execute("RELEASE item");
+                }
+                catch (Exception e) when (raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+                {
+                    // Undo this item only; the others in the batch stand.
+                    _store.Execute("ROLLBACK TO item");
+                    _store.Execute("RELEASE item");
+                    item.Error = e;
+                }
+            }
+            _store.Execute("COMMIT");
+        }
+        catch (Exception e)
+        {
+            // The transaction as a whole failed (disk full, I/O error): nobody in the batch is acknowledged.
+            if (raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+            {
+                _store.Execute("ROLLBACK");
+            }
+            foreach (var item in batch)
+            {
+                item.Error ??= e;
+                item.Result = null;
+            }
+        }
+        finally
+        {
+            foreach (var item in batch)
+            {
+                item.Done = true;
+            }
+        }
+    }
+
+    private sealed class PendingWrite(Func<StoreSession, object?> work)
+    {
+        public Func<StoreSession, object?> Work { get; } = work;
+        public object? Result { get; set; }
+        public Exception? Error { get; set; }
+        public bool Done { get; set; }
     }
 
     /// <summary>
