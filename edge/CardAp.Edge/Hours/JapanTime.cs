@@ -14,4 +14,9 @@ public static class JapanTime
 
     /// <summary>The instant at the given Japan-local date and time, as a +09:00 offset.</summary>
     public static DateTimeOffset At(DateOnly date, TimeOnly time) => new(date.ToDateTime(time), Offset);
+
+    /// <summary>Midnight at the start of <paramref name="instant"/>'s Japan day ("per day" limits, once-per-day check-ins).</summary>
+    public static DateTimeOffset StartOfDay(DateTimeOffset instant) => At(DateOf(instant), TimeOnly.MinValue);
+
+    public static string IsoDate(DateOnly date) => date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using CardAp.Edge.Hours;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;

@@ -1,3 +1,4 @@
+using CardAp.Edge.Hours;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
@@ -84,8 +85,8 @@ public sealed class LibraryModule : IServiceModule
                 $"This resident already has {loans.Count} books on loan, the limit is {limit}: return a book first.",
                 $"貸出中の資料が {loans.Count} 冊あり、上限の {limit} 冊に達しています。返却後に貸出できます。");
         }
-        var dueOn = JapanTime.Today(context.Now).AddDays(checked((int)context.Settings.Integer(LoanPeriodDaysSetting)));
-        var due = JapanTime.Format(dueOn);
+        var dueOn = JapanTime.DateOf(context.Now).AddDays(checked((int)context.Settings.Integer(LoanPeriodDaysSetting)));
+        var due = JapanTime.IsoDate(dueOn);
         return new OperationOutcome(
             $"Book {item} checked out, due {due}.",
             $"資料 {item} を貸し出しました。返却期限は {due} です。",
@@ -108,9 +109,9 @@ public sealed class LibraryModule : IServiceModule
         {
             throw NotOnLoan(item);
         }
-        var today = JapanTime.Today(context.Now);
+        var today = JapanTime.DateOf(context.Now);
         var overdueDays = Math.Max(0, today.DayNumber - loan.DueOn.DayNumber);
-        var due = JapanTime.Format(loan.DueOn);
+        var due = JapanTime.IsoDate(loan.DueOn);
         return new OperationOutcome(
             overdueDays > 0 ? $"Book {item} returned, {overdueDays} days late." : $"Book {item} returned.",
             overdueDays > 0 ? $"資料 {item} の返却を受け付けました（{overdueDays} 日延滞）。" : $"資料 {item} の返却を受け付けました。",
@@ -142,9 +143,9 @@ public sealed class LibraryModule : IServiceModule
                 $"資料 {item} は {loan.Renewals} 回延長済みで、延長の上限（{limit} 回）に達しています。返却してください。");
         }
         // The new period runs from the day of renewal, and never shortens the current one.
-        var renewed = JapanTime.Today(context.Now).AddDays(checked((int)context.Settings.Integer(LoanPeriodDaysSetting)));
+        var renewed = JapanTime.DateOf(context.Now).AddDays(checked((int)context.Settings.Integer(LoanPeriodDaysSetting)));
         var dueOn = renewed > loan.DueOn ? renewed : loan.DueOn;
-        var due = JapanTime.Format(dueOn);
+        var due = JapanTime.IsoDate(dueOn);
         var renewals = loan.Renewals + 1;
         return new OperationOutcome(
             $"Book {item} renewed, now due {due}.",
@@ -206,7 +207,7 @@ public sealed class LibraryModule : IServiceModule
                     var dueOn = payload["dueOn"] is JsonValue due && due.TryGetValue<string>(out var text)
                         && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
                         ? parsed
-                        : JapanTime.Today(record.LocalTime);
+                        : JapanTime.DateOf(record.LocalTime);
                     var renewals = payload["renewals"] is JsonValue count && count.TryGetValue<int>(out var n) ? n : 0;
                     loans[item] = new Loan(item, dueOn, renewals);
                     break;

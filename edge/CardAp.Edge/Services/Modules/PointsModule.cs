@@ -1,3 +1,4 @@
+using CardAp.Edge.Hours;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
