@@ -46,7 +46,7 @@ function Invoke-Privileged([string] $File, [string[]] $Arguments) {
 # Debian packages the tests need; installed only when missing, so a prepared machine pays nothing.
 function Install-TestPrerequisites {
     if (-not $IsLinux) { Write-Host 'Not Linux: expecting a PC/SC service (WinSCard) to be present.'; return }
-    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc' }
+    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc'; 'postgresql' = 'postgresql' }
     $missing = @($needed.Keys | Where-Object {
             $status = & dpkg-query -W -f='${Status}' $_ 2>$null
             $LASTEXITCODE -ne 0 -or $status -notlike '*install ok installed*'
@@ -90,6 +90,40 @@ function Stop-Pcscd {
     Write-Host 'Stopped pcscd.'
 }
 
+# A throw-away PostgreSQL server for the hub's tests: its own data folder and port, so a
+# developer's server is never touched. Returns the folder to stop, or $null off Linux.
+function Start-Postgres {
+    if (-not $IsLinux) { Write-Host 'Not Linux: PostgreSQL tests need CARDAP_POSTGRES set by hand.'; return $null }
+    $bin = Get-ChildItem -Path '/usr/lib/postgresql/*/bin/initdb' -ErrorAction SilentlyContinue |
+        Sort-Object { [int]($_.Directory.Parent.Name) } -Descending | Select-Object -First 1
+    if (-not $bin) { throw 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb).' }
+    $binDir = $bin.Directory.FullName
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ("cardap-pg-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    $port = 55433
+    # The server refuses to run as root: run it as the postgres user then.
+    $asUser = @()
+    if ((& id -u) -eq '0') { & chown postgres $folder; $asUser = @('runuser', '-u', 'postgres', '--') }
+    $initdb = $asUser + @("$binDir/initdb", '-D', "$folder/data", '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8')
+    & $initdb[0] $initdb[1..($initdb.Count - 1)] *> "$folder/initdb.log"
+    if ($LASTEXITCODE -ne 0) { throw "initdb failed: $(Get-Content "$folder/initdb.log" -Raw)" }
+    $start = $asUser + @("$binDir/pg_ctl", '-D', "$folder/data", '-l', "$folder/server.log", '-w', '-o', "-c listen_addresses=127.0.0.1 -p $port -k $folder", 'start')
+    & $start[0] $start[1..($start.Count - 1)] | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "PostgreSQL did not start: $(Get-Content "$folder/server.log" -Raw)" }
+    $env:CARDAP_POSTGRES = "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+    $env:CARDAP_REQUIRE_POSTGRES = '1'
+    Write-Host "Started PostgreSQL on 127.0.0.1:$port."
+    return [pscustomobject] @{ Folder = $folder; Bin = $binDir; AsUser = $asUser }
+}
+
+function Stop-Postgres($server) {
+    if (-not $server) { return }
+    $stop = $server.AsUser + @("$($server.Bin)/pg_ctl", '-D', "$($server.Folder)/data", '-m', 'fast', 'stop')
+    & $stop[0] $stop[1..($stop.Count - 1)] | Out-Null
+    Remove-Item -Recurse -Force $server.Folder -ErrorAction SilentlyContinue
+    Write-Host 'Stopped PostgreSQL.'
+}
+
 function Invoke-Build {
     Invoke-Native 'dotnet' @('build', (Join-Path $Root 'CardAp.sln'), '-c', $Configuration, '-warnaserror', '--nologo', '-v', 'quiet')
 }
@@ -113,9 +147,11 @@ function Invoke-Test {
     Install-TestPrerequisites
     Invoke-Build
     $ownsPcscd = $false
+    $postgres = $null
     $exitCode = 1
     $summary = $null
     try {
+        $postgres = Start-Postgres
         $ownsPcscd = Start-Pcscd
         $env:CARDAP_REQUIRE_PCSCD = '1'
         $env:CARDAP_PCSCD_OWNED = if ($ownsPcscd) { '1' } else { '0' }
@@ -131,9 +167,15 @@ function Invoke-Test {
             $summary.Failed = 1
         }
     }
+    catch {
+        # Setting up a component failed: say what, and count it as a failed run.
+        Write-Host "The test run could not complete: $_"
+    }
     finally {
         if ($ownsPcscd) { Stop-Pcscd }
+        Stop-Postgres $postgres
     }
+    if ($null -eq $summary) { $summary = [pscustomobject] @{ Passed = 0; Failed = 1; Skipped = 0 } }
     Write-Host "$($summary.Passed) passed, $($summary.Failed) failed, $($summary.Skipped) skipped"
     exit $exitCode
 }
