@@ -1,0 +1,39 @@
+using CardAp.Hub.Api;
+using CardAp.Hub.Options;
+using CardAp.Hub.Security;
+using CardAp.Shared.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace CardAp.Hub.Extensions;
+
+public static class HubServiceExtensions
+{
+    /// <summary>Everything the hub host runs: logging, options, mutual TLS, caller identity, gRPC, health.</summary>
+    public static IHostApplicationBuilder AddHubServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddCardApSerilog("hub");
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        // Kestrel: one mutual-TLS endpoint from the validated options; nothing listens in plain text.
+        builder.Services.AddSingleton<HubTls>();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<HubTls>((kestrel, tls) => tls.Configure(kestrel));
+
+        builder.Services.AddSingleton<ICallerAccessor, CallerAccessor>();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 4 * 1024 * 1024);
+        // The process answers; the store adds its own check when it lands.
+        builder.Services.AddGrpcHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
+        builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
+        return builder;
+    }
+
+    public static WebApplication MapHubEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<AdminService>();
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+}
