@@ -1,0 +1,119 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace CardAp.Hub.Store;
+
+/// <summary>
+/// Everything that differs between the engines, in one place: how to connect, the migrations
+/// folder, the bootstrap of schema_migrations, "take the next change sequence", the master row
+/// upsert and paging. All other SQL in the store is common to the three engines
+/// (named parameters are written @name everywhere).
+/// </summary>
+internal abstract class SqlDialect
+{
+    public abstract HubEngine Engine { get; }
+
+    /// <summary>The folder of this engine's migrations (embedded resources migrations/{folder}/NNNN_name.sql).</summary>
+    public abstract string MigrationsFolder { get; }
+
+    public abstract DbConnection CreateConnection(string connectionString);
+
+    /// <summary>Creates schema_migrations when it does not exist.</summary>
+    public abstract string CreateMigrationsTable { get; }
+
+    /// <summary>
+    /// Increments the municipality's last_seq and returns it (one row, one column), row-locking the
+    /// municipality until the transaction ends; no row when the municipality is unknown.
+    /// </summary>
+    public abstract string NextSequence { get; }
+
+    /// <summary>Inserts or replaces the master row (@municipality, @kind, @key, @payload, @seq, @deleted, @now).</summary>
+    public abstract string UpsertMasterRow { get; }
+
+    /// <summary>
+    /// Taken first in the migration transaction so two hub processes starting together migrate one
+    /// after the other; null when the transaction itself already excludes other writers (SQLite).
+    /// </summary>
+    public abstract string? MigrationLock { get; }
+
+    /// <summary>Run once before migrating (SQLite: WAL journal, which persists in the file).</summary>
+    public virtual string? BeforeMigrate => null;
+
+    /// <summary>Limits a SELECT (that has its ORDER BY) to @limit rows.</summary>
+    public abstract string Limit(string columns, string fromWhereOrderBy);
+
+    public static SqlDialect For(HubEngine engine) => engine switch
+    {
+        HubEngine.Sqlite => new SqliteDialect(),
+        HubEngine.PostgreSql => new PostgresDialect(),
+        HubEngine.SqlServer => new SqlServerDialect(),
+        _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "Unknown hub engine."),
+    };
+
+    // SQLite and PostgreSQL share UPDATE ... RETURNING, INSERT ... ON CONFLICT and LIMIT.
+    private abstract class StandardDialect : SqlDialect
+    {
+        public override string CreateMigrationsTable =>
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, name varchar(200) NOT NULL, applied_at varchar(40) NOT NULL)";
+
+        public override string NextSequence =>
+            "UPDATE municipality_sequences SET last_seq = last_seq + 1 WHERE municipality = @municipality RETURNING last_seq";
+
+        public override string UpsertMasterRow =>
+            "INSERT INTO master_rows (municipality, kind, row_key, payload, change_seq, deleted, updated_at) " +
+            "VALUES (@municipality, @kind, @key, @payload, @seq, @deleted, @now) " +
+            "ON CONFLICT (municipality, kind, row_key) DO UPDATE SET payload = excluded.payload, change_seq = excluded.change_seq, " +
+            "deleted = excluded.deleted, updated_at = excluded.updated_at";
+
+        public override string Limit(string columns, string fromWhereOrderBy) => $"SELECT {columns} {fromWhereOrderBy} LIMIT @limit";
+    }
+
+    private sealed class SqliteDialect : StandardDialect
+    {
+        public override HubEngine Engine => HubEngine.Sqlite;
+        public override string MigrationsFolder => "sqlite";
+
+        public override DbConnection CreateConnection(string connectionString) =>
+            new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true }.ToString());
+
+        // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the write lock is taken at BEGIN.
+        public override string? MigrationLock => null;
+        public override string? BeforeMigrate => "PRAGMA journal_mode = WAL";
+    }
+
+    private sealed class PostgresDialect : StandardDialect
+    {
+        public override HubEngine Engine => HubEngine.PostgreSql;
+        public override string MigrationsFolder => "postgres";
+        public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+        public override string? MigrationLock => "SELECT pg_advisory_xact_lock(7406200601)";
+    }
+
+    private sealed class SqlServerDialect : SqlDialect
+    {
+        public override HubEngine Engine => HubEngine.SqlServer;
+        public override string MigrationsFolder => "sqlserver";
+        public override DbConnection CreateConnection(string connectionString) => new SqlConnection(connectionString);
+
+        public override string? MigrationLock =>
+            "EXEC sp_getapplock @Resource = N'cardap_hub_migrations', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000";
+
+        public override string CreateMigrationsTable =>
+            "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL " +
+            "CREATE TABLE schema_migrations (version int NOT NULL PRIMARY KEY, name nvarchar(200) NOT NULL, applied_at nvarchar(40) NOT NULL)";
+
+        public override string NextSequence =>
+            "UPDATE municipality_sequences SET last_seq = last_seq + 1 OUTPUT inserted.last_seq WHERE municipality = @municipality";
+
+        // The caller holds the municipality's sequence row lock, so no other writer races this pair.
+        public override string UpsertMasterRow =>
+            "UPDATE master_rows SET payload = @payload, change_seq = @seq, deleted = @deleted, updated_at = @now " +
+            "WHERE municipality = @municipality AND kind = @kind AND row_key = @key; " +
+            "IF @@ROWCOUNT = 0 INSERT INTO master_rows (municipality, kind, row_key, payload, change_seq, deleted, updated_at) " +
+            "VALUES (@municipality, @kind, @key, @payload, @seq, @deleted, @now)";
+
+        public override string Limit(string columns, string fromWhereOrderBy) => $"SELECT TOP (@limit) {columns} {fromWhereOrderBy}";
+    }
+}
