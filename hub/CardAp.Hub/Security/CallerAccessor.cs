@@ -12,9 +12,21 @@ public interface ICallerAccessor
 }
 
 /// <inheritdoc />
-public sealed class CallerAccessor : ICallerAccessor
+public sealed class CallerAccessor(ILogger<CallerAccessor> logger) : ICallerAccessor
 {
-    public CallerIdentity GetCaller(ServerCallContext context) => context.GetCaller();
+    public CallerIdentity GetCaller(ServerCallContext context)
+    {
+        try
+        {
+            return context.GetCaller();
+        }
+        catch (RpcException e)
+        {
+            // The certificate passed TLS, so the hub CA issued it: a provisioning mistake worth a warning.
+            logger.LogWarning("{Method} refused: {Reason}: {Message}", context.Method, e.Trailers.GetValue(HubRefusal.ReasonTrailer), e.Status.Detail);
+            throw;
+        }
+    }
 }
 
 public static class CallerContextExtensions
