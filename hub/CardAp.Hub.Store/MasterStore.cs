@@ -20,6 +20,18 @@ public sealed record MasterRow(
 /// <summary>The outcome of a write: whether it changed anything, and the row's change sequence.</summary>
 public readonly record struct MasterWrite(bool Changed, long ChangeSeq);
 
+/// <summary>One edit of a batch: an upsert (a payload) or a delete (no payload: a tombstone).</summary>
+public sealed record MasterEdit(string Kind, string Key, JsonObject? Payload)
+{
+    public static MasterEdit Upsert(string kind, string key, JsonObject payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return new(kind, key, payload);
+    }
+
+    public static MasterEdit Delete(string kind, string key) => new(kind, key, null);
+}
+
 /// <summary>Master data of every kind, per municipality, with its change feed.</summary>
 public interface IMasterStore
 {
@@ -28,6 +40,12 @@ public interface IMasterStore
 
     /// <summary>Turns a live row into a tombstone with a new sequence; no change when there is no live row.</summary>
     Task<MasterWrite> DeleteAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies edits in order in one transaction (all or nothing), each as <see cref="UpsertAsync"/> or
+    /// <see cref="DeleteAsync"/> would; the results are in the edits' order.
+    /// </summary>
+    Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default);
 
     /// <summary>The live row, or null (none, or a tombstone).</summary>
     Task<MasterRow?> GetAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default);
@@ -56,18 +74,58 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
 
     private const string Columns = "municipality, kind, row_key, payload, change_seq, deleted, updated_at";
 
-    public async Task<MasterWrite> UpsertAsync(MunicipalityCode municipality, string kind, string key, JsonObject payload, CancellationToken cancellationToken = default)
-    {
-        Validate(kind, key);
-        ArgumentNullException.ThrowIfNull(payload);
-        var json = payload.ToJsonString();
-        return await WriteAsync(municipality, kind, key, json, cancellationToken);
-    }
+    public async Task<MasterWrite> UpsertAsync(MunicipalityCode municipality, string kind, string key, JsonObject payload, CancellationToken cancellationToken = default) =>
+        (await ApplyAsync(municipality, [MasterEdit.Upsert(kind, key, payload)], cancellationToken))[0];
 
-    public Task<MasterWrite> DeleteAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default)
+    public async Task<MasterWrite> DeleteAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default) =>
+        (await ApplyAsync(municipality, [MasterEdit.Delete(kind, key)], cancellationToken))[0];
+
+    // The sequence row is locked first: that makes reading the current rows and writing them one
+    // serialised step. Each edit that changes something takes the next number; the total is added
+    // to last_seq at the end. A batch that changes nothing rolls back, giving the lock back.
+    public async Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default)
     {
-        Validate(kind, key);
-        return WriteAsync(municipality, kind, key, null, cancellationToken);
+        ArgumentNullException.ThrowIfNull(edits);
+        var code = municipality.Value;
+        var batch = new List<(MasterEdit Edit, string? Json)>(edits.Count);
+        foreach (var edit in edits)
+        {
+            ArgumentNullException.ThrowIfNull(edit, nameof(edits));
+            Validate(edit.Kind, edit.Key);
+            batch.Add((edit, edit.Payload?.ToJsonString()));
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var seq = await AdvanceAsync(connection, transaction, municipality, 0, cancellationToken);
+        var first = seq;
+        var now = database.UtcNow;
+        var results = new List<MasterWrite>(batch.Count);
+        foreach (var (edit, json) in batch)
+        {
+            var current = await CurrentAsync(connection, transaction, code, edit.Kind, edit.Key, cancellationToken);
+            var unchanged = json is null
+                ? current is null || current.Value.Deleted
+                : current is { Deleted: false } live && string.Equals(live.Payload, json, StringComparison.Ordinal);
+            if (unchanged)
+            {
+                results.Add(new MasterWrite(false, current?.Seq ?? 0));
+                continue;
+            }
+            seq++;
+            await HubDatabase.ExecuteAsync(connection, transaction, database.Dialect.UpsertMasterRow, cancellationToken,
+                ("@municipality", code), ("@kind", edit.Kind), ("@key", edit.Key), ("@payload", json), ("@seq", seq),
+                ("@deleted", json is null), ("@now", now));
+            results.Add(new MasterWrite(true, seq));
+        }
+        if (seq == first)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return results;
+        }
+        await AdvanceAsync(connection, transaction, municipality, seq - first, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return results;
     }
 
     public async Task<MasterRow?> GetAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default)
@@ -106,50 +164,24 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
             : throw new UnknownMunicipalityException(municipality);
     }
 
-    // payloadJson null = tombstone. The sequence is taken first: that lock makes the read of the
-    // current row and the write one serialised step; a write that changes nothing rolls back, which
-    // gives the sequence number back.
-    private async Task<MasterWrite> WriteAsync(MunicipalityCode municipality, string kind, string key, string? payloadJson, CancellationToken cancellationToken)
-    {
-        var code = municipality.Value;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var seq = await HubDatabase.ScalarAsync(connection, transaction, database.Dialect.NextSequence, cancellationToken, ("@municipality", code)) is { } next
-            ? Convert.ToInt64(next, CultureInfo.InvariantCulture)
+    private async Task<long> AdvanceAsync(DbConnection connection, DbTransaction transaction, MunicipalityCode municipality, long by, CancellationToken cancellationToken) =>
+        await HubDatabase.ScalarAsync(connection, transaction, database.Dialect.AdvanceSequence, cancellationToken,
+            ("@municipality", municipality.Value), ("@by", by)) is { } value
+            ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
             : throw new UnknownMunicipalityException(municipality);
 
-        await using (var command = HubDatabase.Command(connection, transaction,
+    private static async Task<(string? Payload, long Seq, bool Deleted)?> CurrentAsync(
+        DbConnection connection, DbTransaction transaction, string municipality, string kind, string key, CancellationToken cancellationToken)
+    {
+        await using var command = HubDatabase.Command(connection, transaction,
             "SELECT payload, change_seq, deleted FROM master_rows WHERE municipality = @municipality AND kind = @kind AND row_key = @key",
-            ("@municipality", code), ("@kind", kind), ("@key", key)))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            ("@municipality", municipality), ("@kind", kind), ("@key", key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
         {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                var deleted = reader.GetBoolean(2);
-                var unchanged = payloadJson is null
-                    ? deleted
-                    : !deleted && string.Equals(reader.GetString(0), payloadJson, StringComparison.Ordinal);
-                if (unchanged)
-                {
-                    var current = reader.GetInt64(1);
-                    await reader.DisposeAsync();
-                    await transaction.RollbackAsync(cancellationToken);
-                    return new MasterWrite(false, current);
-                }
-            }
-            else if (payloadJson is null)
-            {
-                await reader.DisposeAsync();
-                await transaction.RollbackAsync(cancellationToken);
-                return new MasterWrite(false, 0);
-            }
+            return null;
         }
-
-        await HubDatabase.ExecuteAsync(connection, transaction, database.Dialect.UpsertMasterRow, cancellationToken,
-            ("@municipality", code), ("@kind", kind), ("@key", key), ("@payload", payloadJson), ("@seq", seq),
-            ("@deleted", payloadJson is null), ("@now", database.UtcNow));
-        await transaction.CommitAsync(cancellationToken);
-        return new MasterWrite(true, seq);
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2));
     }
 
     private async Task<IReadOnlyList<MasterRow>> QueryAsync(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)

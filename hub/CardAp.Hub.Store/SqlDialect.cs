@@ -24,10 +24,11 @@ internal abstract class SqlDialect
     public abstract string CreateMigrationsTable { get; }
 
     /// <summary>
-    /// Increments the municipality's last_seq and returns it (one row, one column), row-locking the
-    /// municipality until the transaction ends; no row when the municipality is unknown.
+    /// Adds @by (0 to just lock) to the municipality's last_seq and returns the new value (one row,
+    /// one column), row-locking the municipality until the transaction ends; no row when the
+    /// municipality is unknown.
     /// </summary>
-    public abstract string NextSequence { get; }
+    public abstract string AdvanceSequence { get; }
 
     /// <summary>Inserts or replaces the master row (@municipality, @kind, @key, @payload, @seq, @deleted, @now).</summary>
     public abstract string UpsertMasterRow { get; }
@@ -58,8 +59,8 @@ internal abstract class SqlDialect
         public override string CreateMigrationsTable =>
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer NOT NULL PRIMARY KEY, name varchar(200) NOT NULL, applied_at varchar(40) NOT NULL)";
 
-        public override string NextSequence =>
-            "UPDATE municipality_sequences SET last_seq = last_seq + 1 WHERE municipality = @municipality RETURNING last_seq";
+        public override string AdvanceSequence =>
+            "UPDATE municipality_sequences SET last_seq = last_seq + @by WHERE municipality = @municipality RETURNING last_seq";
 
         public override string UpsertMasterRow =>
             "INSERT INTO master_rows (municipality, kind, row_key, payload, change_seq, deleted, updated_at) " +
@@ -104,8 +105,8 @@ internal abstract class SqlDialect
             "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL " +
             "CREATE TABLE schema_migrations (version int NOT NULL PRIMARY KEY, name nvarchar(200) NOT NULL, applied_at nvarchar(40) NOT NULL)";
 
-        public override string NextSequence =>
-            "UPDATE municipality_sequences SET last_seq = last_seq + 1 OUTPUT inserted.last_seq WHERE municipality = @municipality";
+        public override string AdvanceSequence =>
+            "UPDATE municipality_sequences SET last_seq = last_seq + @by OUTPUT inserted.last_seq WHERE municipality = @municipality";
 
         // The caller holds the municipality's sequence row lock, so no other writer races this pair.
         public override string UpsertMasterRow =>

@@ -122,6 +122,33 @@ public abstract class HubStoreContract<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_batch_applies_in_order_in_one_transaction_and_unchanged_edits_take_no_sequence()
+    {
+        var municipality = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        await store.UpsertAsync(municipality, "registration", "m-1", Payload("one"), Ct);
+
+        var results = await store.ApplyAsync(municipality,
+        [
+            MasterEdit.Upsert("registration", "m-1", Payload("one")),
+            MasterEdit.Upsert("registration", "m-2", Payload("two")),
+            MasterEdit.Delete("registration", "m-1"),
+            MasterEdit.Delete("registration", "missing"),
+            MasterEdit.Upsert("pointsBalance", "m-2", Payload("120")),
+        ], Ct);
+
+        Assert.Equal([new MasterWrite(false, 1), new MasterWrite(true, 2), new MasterWrite(true, 3), new MasterWrite(false, 0), new MasterWrite(true, 4)], results);
+        Assert.Equal(4, await store.LastSequenceAsync(municipality, Ct));
+        Assert.Equal([2L, 3L, 4L], (await store.ChangesAfterAsync(municipality, 0, 10, Ct)).Select(c => c.ChangeSeq));
+
+        var nothing = await store.ApplyAsync(municipality, [MasterEdit.Upsert("registration", "m-2", Payload("two"))], Ct);
+        Assert.Equal([new MasterWrite(false, 2)], nothing);
+        Assert.Equal(4, await store.LastSequenceAsync(municipality, Ct));
+        Assert.Equal(new MasterWrite(true, 5), await store.UpsertAsync(municipality, "registration", "m-3", Payload("three"), Ct));
+        await Assert.ThrowsAsync<UnknownMunicipalityException>(() => store.ApplyAsync(NewCode(), [MasterEdit.Delete("x", "y")], Ct));
+    }
+
+    [Fact]
     public async Task Change_sequences_are_gap_free_per_municipality()
     {
         var a = await NewMunicipalityAsync();
