@@ -1,6 +1,8 @@
 using CardAp.Hub.Api;
+using CardAp.Hub.Import;
 using CardAp.Hub.Options;
 using CardAp.Hub.Security;
+using CardAp.Hub.Store;
 using CardAp.Shared.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,9 +24,21 @@ public static class HubServiceExtensions
         builder.Services.AddSingleton<HubTls>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<HubTls>((kestrel, tls) => tls.Configure(kestrel));
 
+        // Stateless app server: every piece of state is in this database.
+        builder.Services.AddOptions<HubDatabaseOptions>().BindConfiguration(HubDatabaseOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HubDatabaseOptions>, HubDatabaseOptionsValidator>();
+        builder.Services.AddSingleton(services =>
+        {
+            var database = services.GetRequiredService<IOptions<HubDatabaseOptions>>().Value;
+            return new HubDatabase(database.Engine, database.ConnectionString, services.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddSingleton<IMasterStore, MasterStore>();
+        builder.Services.AddSingleton<MunicipalityStore>();
+        builder.Services.AddSingleton<RegistrationImporter>();
+        builder.Services.AddHostedService<HubDatabaseMigration>();
+
         builder.Services.AddSingleton<ICallerAccessor, CallerAccessor>();
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 4 * 1024 * 1024);
-        // The process answers; the store adds its own check when it lands.
         builder.Services.AddGrpcHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
         return builder;

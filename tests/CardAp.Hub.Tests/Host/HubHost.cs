@@ -45,6 +45,7 @@ internal sealed class HubPki : IDisposable
         ["Hub:ServerCertificatePath"] = ServerCertificatePath,
         ["Hub:ServerKeyPath"] = ServerKeyPath,
         ["Hub:ListenUrl"] = "https://127.0.0.1:0",
+        ["Hub:Database:ConnectionString"] = $"Data Source={Path.Combine(Directory, "hub.db")};Pooling=False",
         ["Logging:Directory"] = Path.Combine(Directory, "logs"),
         ["Serilog:MinimumLevel:Default"] = "Warning",
     };
