@@ -47,6 +47,13 @@ public interface IMasterStore
     /// </summary>
     Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Applies edits to several municipalities in one transaction (all or nothing), e.g. a resident
+    /// moving between two municipalities of the hub (引越継続): a tombstone in one, an upsert in the other.
+    /// </summary>
+    Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
+        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, CancellationToken cancellationToken = default);
+
     /// <summary>The live row, or null (none, or a tombstone).</summary>
     Task<MasterRow?> GetAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default);
 
@@ -80,51 +87,79 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
     public async Task<MasterWrite> DeleteAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default) =>
         (await ApplyAsync(municipality, [MasterEdit.Delete(kind, key)], cancellationToken))[0];
 
-    // The sequence row is locked first: that makes reading the current rows and writing them one
-    // serialised step. Each edit that changes something takes the next number; the total is added
-    // to last_seq at the end. A batch that changes nothing rolls back, giving the lock back.
-    public async Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default) =>
+        (await ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> { [municipality] = edits }, cancellationToken))[municipality];
+
+    // Each municipality's sequence row is locked first (in code order, so two multi-municipality
+    // writers cannot deadlock): that makes reading the current rows and writing them one serialised
+    // step. Each edit that changes something takes the next number; the total is added to last_seq
+    // at the end. When nothing changes the transaction rolls back, giving the locks back.
+    public async Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
+        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(edits);
-        var code = municipality.Value;
-        var batch = new List<(MasterEdit Edit, string? Json)>(edits.Count);
-        foreach (var edit in edits)
+        var batches = new List<(MunicipalityCode Municipality, List<(MasterEdit Edit, string? Json)> Edits)>();
+        foreach (var (municipality, list) in edits.OrderBy(pair => pair.Key.Value, StringComparer.Ordinal))
         {
-            ArgumentNullException.ThrowIfNull(edit, nameof(edits));
-            Validate(edit.Kind, edit.Key);
-            batch.Add((edit, edit.Payload?.ToJsonString()));
+            ArgumentNullException.ThrowIfNull(list, nameof(edits));
+            var batch = new List<(MasterEdit Edit, string? Json)>(list.Count);
+            foreach (var edit in list)
+            {
+                ArgumentNullException.ThrowIfNull(edit, nameof(edits));
+                Validate(edit.Kind, edit.Key);
+                batch.Add((edit, edit.Payload?.ToJsonString()));
+            }
+            batches.Add((municipality, batch));
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var seq = await AdvanceAsync(connection, transaction, municipality, 0, cancellationToken);
-        var first = seq;
-        var now = database.UtcNow;
-        var results = new List<MasterWrite>(batch.Count);
-        foreach (var (edit, json) in batch)
+        var firsts = new List<long>(batches.Count);
+        foreach (var (municipality, _) in batches)
         {
-            var current = await CurrentAsync(connection, transaction, code, edit.Kind, edit.Key, cancellationToken);
-            var unchanged = json is null
-                ? current is null || current.Value.Deleted
-                : current is { Deleted: false } live && string.Equals(live.Payload, json, StringComparison.Ordinal);
-            if (unchanged)
-            {
-                results.Add(new MasterWrite(false, current?.Seq ?? 0));
-                continue;
-            }
-            seq++;
-            await HubDatabase.ExecuteAsync(connection, transaction, database.Dialect.UpsertMasterRow, cancellationToken,
-                ("@municipality", code), ("@kind", edit.Kind), ("@key", edit.Key), ("@payload", json), ("@seq", seq),
-                ("@deleted", json is null), ("@now", now));
-            results.Add(new MasterWrite(true, seq));
+            firsts.Add(await AdvanceAsync(connection, transaction, municipality, 0, cancellationToken));
         }
-        if (seq == first)
+        var now = database.UtcNow;
+        var results = new Dictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>();
+        var changed = false;
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var (municipality, batch) = batches[b];
+            var code = municipality.Value;
+            var seq = firsts[b];
+            var writes = new List<MasterWrite>(batch.Count);
+            foreach (var (edit, json) in batch)
+            {
+                var current = await CurrentAsync(connection, transaction, code, edit.Kind, edit.Key, cancellationToken);
+                var unchanged = json is null
+                    ? current is null || current.Value.Deleted
+                    : current is { Deleted: false } live && string.Equals(live.Payload, json, StringComparison.Ordinal);
+                if (unchanged)
+                {
+                    writes.Add(new MasterWrite(false, current?.Seq ?? 0));
+                    continue;
+                }
+                seq++;
+                await HubDatabase.ExecuteAsync(connection, transaction, database.Dialect.UpsertMasterRow, cancellationToken,
+                    ("@municipality", code), ("@kind", edit.Kind), ("@key", edit.Key), ("@payload", json), ("@seq", seq),
+                    ("@deleted", json is null), ("@now", now));
+                writes.Add(new MasterWrite(true, seq));
+            }
+            if (seq > firsts[b])
+            {
+                await AdvanceAsync(connection, transaction, municipality, seq - firsts[b], cancellationToken);
+                changed = true;
+            }
+            results[municipality] = writes;
+        }
+        if (changed)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        else
         {
             await transaction.RollbackAsync(cancellationToken);
-            return results;
         }
-        await AdvanceAsync(connection, transaction, municipality, seq - first, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return results;
     }
 

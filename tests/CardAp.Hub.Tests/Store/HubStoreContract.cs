@@ -149,6 +149,38 @@ public abstract class HubStoreContract<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_move_between_two_municipalities_is_one_transaction()
+    {
+        var from = await NewMunicipalityAsync();
+        var to = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        await store.UpsertAsync(from, "registration", "library/0042", Payload("member"), Ct);
+        await store.UpsertAsync(to, "site", "branch", Payload("branch"), Ct);
+
+        // All or nothing: a move that names an unknown municipality changes neither side.
+        await Assert.ThrowsAsync<UnknownMunicipalityException>(() => store.ApplyAsync(
+            new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>>
+            {
+                [from] = [MasterEdit.Delete("registration", "library/0042")],
+                [NewCode()] = [MasterEdit.Upsert("registration", "library/0042", Payload("member"))],
+            }, Ct));
+        Assert.NotNull(await store.GetAsync(from, "registration", "library/0042", Ct));
+        Assert.Equal(1, await store.LastSequenceAsync(from, Ct));
+
+        var moved = await store.ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>>
+        {
+            [to] = [MasterEdit.Upsert("registration", "library/0042", Payload("member"))],
+            [from] = [MasterEdit.Delete("registration", "library/0042")],
+        }, Ct);
+
+        Assert.Equal([new MasterWrite(true, 2)], moved[from]);
+        Assert.Equal([new MasterWrite(true, 2)], moved[to]);
+        Assert.Null(await store.GetAsync(from, "registration", "library/0042", Ct));
+        Assert.Equal("member", (string?)(await store.GetAsync(to, "registration", "library/0042", Ct))!.Payload()!["name"]);
+        Assert.True((await store.ChangesAfterAsync(from, 1, 10, Ct)).Single().Deleted);
+    }
+
+    [Fact]
     public async Task Change_sequences_are_gap_free_per_municipality()
     {
         var a = await NewMunicipalityAsync();
