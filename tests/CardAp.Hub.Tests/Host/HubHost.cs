@@ -97,10 +97,15 @@ internal sealed class HubHost : IAsyncDisposable
 
     public CallCounter Counter => _app.Services.GetRequiredService<CallCounter>();
 
-    public static async Task<HubHost> StartAsync(HubPki pki)
+    public static async Task<HubHost> StartAsync(HubPki pki, IDictionary<string, string?>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(pki.Settings());
+        var settings = pki.Settings();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddHubServices();
         builder.Services.AddSingleton<CallCounter>();
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<CountingInterceptor>());
