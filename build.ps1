@@ -136,7 +136,8 @@ function Get-TestSummary([string] $ResultsDir) {
         $counters = $doc.TestRun.ResultSummary.Counters
         $passed += [int] $counters.passed
         $failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
-        $skipped += [int] $counters.notExecuted
+        # xunit's TRX leaves notExecuted at 0 and counts a skip as total minus executed.
+        $skipped += [Math]::Max([int] $counters.notExecuted, [int] $counters.total - [int] $counters.executed)
     }
     return [pscustomobject] @{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
