@@ -58,21 +58,21 @@ public sealed class AdminService(ICallerAccessor callers, IMasterStore master, M
         {
             throw Invalid("payload_json", "is not valid JSON: " + e.Message, "JSONとして読み取れません。");
         }
-        var write = await Write(() => master.UpsertAsync(code, request.Kind, request.Key, payload, context.CancellationToken));
+        var write = await StoreCall(() => master.UpsertAsync(code, request.Kind, request.Key, payload, context.CancellationToken));
         return new MasterWriteReply { Changed = write.Changed, ChangeSeq = write.ChangeSeq };
     }
 
     public override async Task<MasterWriteReply> DeleteMaster(DeleteMasterRequest request, ServerCallContext context)
     {
         var code = Scope(context, request.Municipality);
-        var write = await Write(() => master.DeleteAsync(code, request.Kind, request.Key, context.CancellationToken));
+        var write = await StoreCall(() => master.DeleteAsync(code, request.Kind, request.Key, context.CancellationToken));
         return new MasterWriteReply { Changed = write.Changed, ChangeSeq = write.ChangeSeq };
     }
 
     public override async Task<ListMasterReply> ListMaster(ListMasterRequest request, ServerCallContext context)
     {
         var code = Scope(context, request.Municipality);
-        var rows = await Write(() => master.ListAsync(code, request.Kind, context.CancellationToken));
+        var rows = await StoreCall(() => master.ListAsync(code, request.Kind, context.CancellationToken));
         var reply = new ListMasterReply();
         reply.Rows.AddRange(rows.Select(r => new MasterRowMessage { Kind = r.Kind, Key = r.Key, PayloadJson = r.PayloadJson ?? string.Empty, ChangeSeq = r.ChangeSeq }));
         return reply;
@@ -110,11 +110,11 @@ public sealed class AdminService(ICallerAccessor callers, IMasterStore master, M
         TenantScope.Require(TenantScope.RequireAdmin(callers.GetCaller(context)), municipality);
 
     // The store refuses bad kinds/keys and unknown municipalities with ArgumentException / UnknownMunicipalityException.
-    private static async Task<T> Write<T>(Func<Task<T>> write)
+    private static async Task<T> StoreCall<T>(Func<Task<T>> call)
     {
         try
         {
-            return await write();
+            return await call();
         }
         catch (UnknownMunicipalityException e)
         {
