@@ -26,7 +26,7 @@ public sealed class HubConnectivity(IOptions<EdgeOptions> options, TimeProvider 
             logger.LogInformation("No hub address configured: the terminal runs offline.");
             return;
         }
-        using var channel = GrpcChannel.ForAddress(address);
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = HubHttpHandler.Create(options.Value), DisposeHttpClient = true });
         var client = new Grpc.Health.V1.Health.HealthClient(channel);
         while (!stoppingToken.IsCancellationRequested)
         {

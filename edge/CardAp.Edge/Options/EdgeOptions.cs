@@ -40,6 +40,14 @@ public sealed class EdgeOptions
 
     public TimeSpan HubProbeInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The hub CA (PEM) this terminal trusts: the hub's server certificate must chain to it.</summary>
+    public string? HubCaCertificatePath { get; set; }
+
+    /// <summary>This terminal's client certificate and key (PEM) from its enrolment bundle: mutual TLS to the hub.</summary>
+    public string? HubClientCertificatePath { get; set; }
+
+    public string? HubClientKeyPath { get; set; }
+
     /// <summary>Master-data snapshot to import at start when the store holds no master data yet (site bring-up without network).</summary>
     public string? InitialMasterSnapshot { get; set; }
 }
@@ -69,6 +77,21 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         if (!string.IsNullOrEmpty(options.HubAddress) && !Uri.TryCreate(options.HubAddress, UriKind.Absolute, out _))
         {
             errors.Add($"Edge:HubAddress '{options.HubAddress}' is not an absolute URI.");
+        }
+        if (options.HubAddress is { Length: > 0 } hub && hub.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var (setting, path) in new[]
+            {
+                ("Edge:HubCaCertificatePath", options.HubCaCertificatePath),
+                ("Edge:HubClientCertificatePath", options.HubClientCertificatePath),
+                ("Edge:HubClientKeyPath", options.HubClientKeyPath),
+            })
+            {
+                if (string.IsNullOrEmpty(path) || !File.Exists(path))
+                {
+                    errors.Add($"{setting} is required for the hub's mutual TLS and must name an existing PEM file, got '{path}'.");
+                }
+            }
         }
         if (options.InitialMasterSnapshot is { Length: > 0 } snapshot && !File.Exists(snapshot))
         {

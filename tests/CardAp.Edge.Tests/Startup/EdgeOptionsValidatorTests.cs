@@ -37,6 +37,16 @@ public class EdgeOptionsValidatorTests
     }
 
     [Fact]
+    public void An_https_hub_needs_the_enrolment_certificates()
+    {
+        var result = Validator.Validate(null, new EdgeOptions { Municipality = "131016", HubAddress = "https://hub.lgwan.example:7443" });
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Edge:HubCaCertificatePath", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Edge:HubClientCertificatePath", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Edge:HubClientKeyPath", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_host_refuses_to_start_with_bad_settings_and_says_why()
     {
         var builder = WebApplication.CreateBuilder();
