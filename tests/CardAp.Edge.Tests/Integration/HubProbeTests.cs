@@ -14,7 +14,7 @@ public sealed class HubProbeTests
             using var hubPki = new TestPki("CardAp Hub CA");
             using var foreignPki = new TestPki("Not the hub");
             using var server = hubPki.Issue("hub", server: true);
-            await using var hub = await MutualTlsHubStub.StartAsync(hubPki.Ca, server);
+            await using var hub = await HubStub.StartAsync(hubPki.Ca, server);
             var caPath = Path.Combine(directory.FullName, "hub-ca.pem");
             await File.WriteAllTextAsync(caPath, hubPki.Ca.ExportCertificatePem(), TestContext.Current.CancellationToken);
             using var terminal = hubPki.Issue("131016-T001", server: false);

@@ -1,13 +1,18 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace CardAp.Edge.Tests.Integration;
 
 /// <summary>
-/// Stands in for the hub until the hub issue lands: a real Kestrel gRPC server on loopback
-/// answering the standard health check, which is all the edge's reachability probe asks.
+/// Stands in for the hub until the edge talks to the real one: a real Kestrel gRPC server on
+/// loopback answering the standard health check, which is all the edge's reachability probe
+/// asks. With a CA and server certificate it speaks only mutual TLS, like the real hub:
+/// a client certificate must chain to that CA.
 /// </summary>
 internal sealed class HubStub : IAsyncDisposable
 {
@@ -21,11 +26,31 @@ internal sealed class HubStub : IAsyncDisposable
 
     public string Address { get; }
 
-    public static async Task<HubStub> StartAsync()
+    public static async Task<HubStub> StartAsync(X509Certificate2? ca = null, X509Certificate2? server = null)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            if (ca is null || server is null)
+            {
+                return;
+            }
+            l.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = server,
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                ClientCertificateValidation = (certificate, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca!);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(certificate);
+                },
+            });
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddGrpcHealthChecks().AddCheck("hub", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         // Answer from the checks themselves, not from the publisher's cache (first filled after 5 s).
