@@ -12,7 +12,7 @@ namespace CardAp.Hub.Import;
 /// </summary>
 public sealed class RegistrationImporter(IMasterStore store)
 {
-    public const string Kind = "registration";
+    public const string Kind = MasterKinds.Registration;
 
     /// <summary>The dry run: what applying the file would change, and its bad rows.</summary>
     /// <exception cref="FormatException">The file itself is unusable.</exception>

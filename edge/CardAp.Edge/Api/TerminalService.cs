@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using CardAp.Card.Application;

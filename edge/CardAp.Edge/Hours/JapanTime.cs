@@ -4,7 +4,7 @@ namespace CardAp.Edge.Hours;
 public static class JapanTime
 {
     /// <summary>The offset of Japan Standard Time from UTC.</summary>
-    public static readonly TimeSpan Offset = TimeSpan.FromHours(9);
+    public static readonly TimeSpan Offset = Card.Application.CardDates.JapanOffset;
 
     /// <summary>The same instant seen in Japan Standard Time (+09:00).</summary>
     public static DateTimeOffset ToJapan(DateTimeOffset instant) => instant.ToOffset(Offset);

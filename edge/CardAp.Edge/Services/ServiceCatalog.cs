@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using CardAp.Edge.Master;
 using CardAp.Edge.Services.Modules;
 using CardAp.Edge.Store;

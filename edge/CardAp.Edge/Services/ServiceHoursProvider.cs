@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using System.Globalization;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Hours;

@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using CardAp.Edge.Store;
 
 namespace CardAp.Edge.Services.Modules;
@@ -6,7 +7,7 @@ namespace CardAp.Edge.Services.Modules;
 public static class AttendanceDefinitions
 {
     /// <summary>The master data kind holding one definition per service (key = service id).</summary>
-    public const string Kind = "attendanceDefinition";
+    public const string Kind = MasterKinds.AttendanceDefinition;
 
     /// <summary>
     /// One module per valid definition, ordered by id. An invalid definition is skipped and its

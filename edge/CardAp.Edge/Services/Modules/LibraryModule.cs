@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using CardAp.Edge.Hours;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -18,7 +19,7 @@ public sealed class LibraryModule : IServiceModule
     public const string CheckoutOperation = "checkout";
     public const string ReturnOperation = "return";
     public const string RenewOperation = "renew";
-    public const string LoanSummaryKind = "loanSummary";
+    public const string LoanSummaryKind = MasterKinds.LoanSummary;
 
     public const string LoanLimitSetting = "loanLimit";
     public const string LoanPeriodDaysSetting = "loanPeriodDays";

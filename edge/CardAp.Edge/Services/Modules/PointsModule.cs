@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using CardAp.Edge.Hours;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
@@ -17,7 +18,7 @@ public sealed class PointsModule : IServiceModule
     public const string ServiceId = "points";
     public const string AccrueOperation = "accrue";
     public const string RedeemOperation = "redeem";
-    public const string BalanceKind = "pointsBalance";
+    public const string BalanceKind = MasterKinds.PointsBalance;
 
     public const string PointsField = "points";
     public const string ReasonField = "reason";

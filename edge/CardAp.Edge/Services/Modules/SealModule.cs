@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
@@ -14,7 +15,7 @@ public sealed class SealModule : IServiceModule
 {
     public const string ServiceId = "seal";
     public const string RequestCertificateOperation = "request-certificate";
-    public const string RegistrationKind = "sealRegistration";
+    public const string RegistrationKind = MasterKinds.SealRegistration;
 
     public const string CopiesField = "copies";
     public const string FeePerCopySetting = "feePerCopy";

@@ -1,3 +1,4 @@
+using CardAp.Shared.Domain;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
@@ -17,7 +18,7 @@ public sealed class ShelterModule : IServiceModule
     public const string ServiceId = "shelter";
     public const string CheckinOperation = "checkin";
     public const string CheckoutOperation = "checkout";
-    public const string ShelterKind = "shelter";
+    public const string ShelterKind = MasterKinds.Shelter;
 
     public const string ShelterField = "shelter";
 

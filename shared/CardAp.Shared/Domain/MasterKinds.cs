@@ -1,13 +1,13 @@
-namespace CardAp.Hub.Store;
+namespace CardAp.Shared.Domain;
 
 /// <summary>
-/// The kinds of master rows the hub keeps (the <c>kind</c> column; the store itself accepts any kind of
-/// 1 to 64 characters). Kinds the edge reads carry the edge's names
-/// (edge/CardAp.Edge/Master/MasterKinds.cs), so they flow down the change feed unchanged.
+/// The kinds of master-data rows: the contract between the hub, which keeps them (one generic
+/// table, one change feed per municipality), and the edge, which reads them. The stores accept
+/// any kind; these are the ones the code knows.
 /// </summary>
 public static class MasterKinds
 {
-    // Read by the edge as they are.
+    // Read by the edge.
     public const string IssuerKey = "issuerKey";
     public const string JpkiAnchor = "jpkiAnchor";
     public const string CardStatus = "cardStatus";
@@ -16,14 +16,15 @@ public static class MasterKinds
     public const string ServiceTuning = "service";
     public const string ServiceHours = "serviceHours";
     public const string Closure = "closure";
+    public const string LoanSummary = "loanSummary";
+    public const string PointsBalance = "pointsBalance";
+    public const string Shelter = "shelter";
+    public const string SealRegistration = "sealRegistration";
+    public const string AttendanceDefinition = "attendanceDefinition";
 
-    // Hub administration and service masters.
+    // Hub administration only.
     public const string Site = "site";
     public const string Terminal = "terminal";
     public const string Operator = "operator";
     public const string Registration = "registration";
-    public const string LoanSummary = "loanSummary";
-    public const string PointsBalance = "pointsBalance";
-    public const string Shelter = "shelter";
-    public const string AttendanceDefinition = "attendanceDefinition";
 }

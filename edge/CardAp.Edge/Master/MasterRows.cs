@@ -1,20 +1,6 @@
 namespace CardAp.Edge.Master;
 
-/// <summary>
-/// The kinds of master data rows the edge reads (one generic table; the hub's change feed fills
-/// it later, a snapshot file until then). Payloads are JSON objects of the records below.
-/// </summary>
-public static class MasterKinds
-{
-    public const string IssuerKey = "issuerKey";
-    public const string JpkiAnchor = "jpkiAnchor";
-    public const string CardStatus = "cardStatus";
-    public const string JpkiLink = "jpkiLink";
-    public const string OperatorStatus = "operatorStatus";
-    public const string ServiceTuning = "service";
-    public const string ServiceHours = "serviceHours";
-    public const string Closure = "closure";
-}
+// Payloads of the master rows the edge reads; the kind names are CardAp.Shared.Domain.MasterKinds.
 
 /// <summary>A municipality's issuing public key: reference "131016-01", SubjectPublicKeyInfo in base64.</summary>
 public sealed record IssuerKeyRow(string Reference, string PublicKey);
