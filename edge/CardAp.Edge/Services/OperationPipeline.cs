@@ -39,7 +39,7 @@ public sealed class OperationPipeline(
         var (service, operation) = RequestValidator.Validate(request, catalog);
         if (records.ByRequestId(request.RequestId) is { } original)
         {
-            return Reply(request.RequestId, original, duplicate: true, result: null, messageEn: "Already recorded.", messageJa: "記録済みです。");
+            return Reply(request.RequestId, original, duplicate: true, result: null, "Already recorded.", "記録済みです。");
         }
 
         OperatorSession? session = null;
@@ -81,8 +81,10 @@ public sealed class OperationPipeline(
                 var audit = new AuditEntry(now, $"{service.Module.Id}.{operation.Name}", "ok", session?.OperatorId, context.CardRef,
                     new JsonObject { ["requestId"] = request.RequestId, ["training"] = isTraining });
                 var receipt = records.RecordTransaction(transaction, audit);
-                var stored = records.ByRequestId(request.RequestId)!;
-                return Reply(request.RequestId, stored, receipt.Duplicate, outcome.Result, outcome.MessageEn, outcome.MessageJa);
+                // Only a retry that raced this one was recorded differently; otherwise the reply is what was just written.
+                return receipt.Duplicate
+                    ? Reply(request.RequestId, records.ByRequestId(request.RequestId)!, duplicate: true, outcome.Result, outcome.MessageEn, outcome.MessageJa)
+                    : Reply(request.RequestId, receipt.Seq, transaction.CardRef, member, isTraining, now, duplicate: false, outcome.Result, outcome.MessageEn, outcome.MessageJa);
             }
             finally
             {
@@ -158,19 +160,24 @@ public sealed class OperationPipeline(
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static OperationReply Reply(string requestId, StoredTransaction stored, bool duplicate, IReadOnlyDictionary<string, string>? result, string messageEn, string messageJa)
+    private static OperationReply Reply(string requestId, StoredTransaction stored, bool duplicate, IReadOnlyDictionary<string, string>? result, string messageEn, string messageJa) =>
+        Reply(requestId, stored.Seq, stored.CardRef, stored.Member, stored.Training, stored.LocalTime, duplicate, result, messageEn, messageJa);
+
+    private static OperationReply Reply(
+        string requestId, long sequence, string? cardRef, string? member, bool training, DateTimeOffset recordedAt, bool duplicate,
+        IReadOnlyDictionary<string, string>? result, string messageEn, string messageJa)
     {
         var reply = new OperationReply
         {
             RequestId = requestId,
-            Sequence = stored.Seq,
+            Sequence = sequence,
             Duplicate = duplicate,
-            CardRef = stored.CardRef ?? string.Empty,
-            Member = stored.Member ?? string.Empty,
+            CardRef = cardRef ?? string.Empty,
+            Member = member ?? string.Empty,
             MessageEn = messageEn,
             MessageJa = messageJa,
-            Training = stored.Training,
-            RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(stored.LocalTime),
+            Training = training,
+            RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(recordedAt),
         };
         foreach (var (key, value) in result ?? new Dictionary<string, string>())
         {
