@@ -4,6 +4,7 @@ using CardAp.Edge.Errors;
 using CardAp.Edge.Store;
 using CardAp.VirtualCard;
 using CardAp.VirtualCard.Vpcd;
+using CardAp.Testing;
 using Grpc.Core;
 
 namespace CardAp.Edge.Tests.Integration;

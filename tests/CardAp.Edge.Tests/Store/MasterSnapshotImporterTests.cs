@@ -10,7 +10,7 @@ public sealed class MasterSnapshotImporterTests
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 1, 0, 0, TimeSpan.Zero);
 
     private static MasterSnapshotImporter Importer(TempStore store) =>
-        new(store.Database, new FixedClock(Now), NullLogger<MasterSnapshotImporter>.Instance);
+        new(store.Database, new CardAp.Testing.ManualClock(Now), NullLogger<MasterSnapshotImporter>.Instance);
 
     private static JsonObject Snapshot(params JsonNode?[] rows) => new()
     {
@@ -141,10 +141,5 @@ public sealed class MasterSnapshotImporterTests
 
         Assert.Contains("holds master data of municipality 131016; the snapshot is for 011002", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, store.Scalar("SELECT count(*) FROM audit_log"));
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -1,7 +1,7 @@
-namespace CardAp.Edge.Tests.Integration;
+namespace CardAp.Testing;
 
 /// <summary>A clock the test sets: service hours, holidays and card validity depend on it.</summary>
-internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
+public sealed class ManualClock(DateTimeOffset now) : TimeProvider
 {
     private long _ticks = now.UtcTicks;
 

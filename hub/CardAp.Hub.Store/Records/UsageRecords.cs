@@ -1,0 +1,239 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using CardAp.Shared.Domain;
+
+namespace CardAp.Hub.Store.Records;
+
+/// <summary>
+/// One group of the usage cube: how many non-training records share these values. Reports roll
+/// the cube up into every table they show, so a report reads the period's records once.
+/// </summary>
+public sealed record UsageCubeRow(
+    MunicipalityCode Municipality,
+    DateOnly Day,
+    int Hour,
+    string Site,
+    string Terminal,
+    string Service,
+    UsageOutcome Outcome,
+    string? Reason,
+    bool Offline,
+    long Count);
+
+/// <summary>
+/// The usage records terminals upload (the sync issue feeds them) and the queries reports are
+/// built from. Records are append-only; only retention deletes them.
+/// </summary>
+public sealed class UsageRecords(HubDatabase database)
+{
+    public const int MaxIdLength = 64;
+    public const int MaxStreamLength = 16;
+
+    /// <summary>The longest period one query may cover (a year and a bit, for year-on-year views).</summary>
+    public const int MaxDays = 400;
+
+    private static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
+
+    private const string Insert =
+        "INSERT INTO usage_records (municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, " +
+        "outcome, reason, offline, training, received_at) " +
+        "SELECT @municipality, @terminal, @stream, @seq, @site, @occurred, @date, @hour, @service, @operation, @outcome, @reason, @offline, @training, @now " +
+        "WHERE NOT EXISTS (SELECT 1 FROM usage_records WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream AND seq = @seq)";
+
+    /// <summary>
+    /// Stores the records in one transaction (all or nothing) and returns how many were new;
+    /// a record already stored (same municipality, terminal, stream and sequence) is skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException">A record is malformed; nothing is stored. The message names the record and the field.</exception>
+    /// <exception cref="UnknownMunicipalityException">A record names a municipality the hub does not have; nothing is stored.</exception>
+    public async Task<int> AddAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        for (var i = 0; i < records.Count; i++)
+        {
+            Validate(records[i], i);
+        }
+        if (records.Count == 0)
+        {
+            return 0;
+        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var municipality in records.Select(r => r.Municipality).Distinct())
+        {
+            if (await HubDatabase.ScalarAsync(connection, transaction, "SELECT code FROM municipalities WHERE code = @code",
+                    cancellationToken, ("@code", municipality.Value)) is null)
+            {
+                throw new UnknownMunicipalityException(municipality);
+            }
+        }
+        var now = database.UtcNow;
+        var inserted = 0;
+        await using var command = HubDatabase.Command(connection, transaction, Insert, Parameters(records[0], now));
+        // Typed once, so a first record without a reason does not leave @reason untyped for the prepared statement.
+        command.Parameters["@reason"].DbType = System.Data.DbType.String;
+        await command.PrepareAsync(cancellationToken);
+        foreach (var record in records)
+        {
+            SetParameters(command, record);
+            inserted += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>
+    /// The usage cube of the municipalities over local days <paramref name="from"/> to
+    /// <paramref name="to"/> (inclusive), training records left out, streamed as the database returns it.
+    /// </summary>
+    public async IAsyncEnumerable<UsageCubeRow> CubeAsync(
+        IReadOnlyCollection<MunicipalityCode> municipalities, DateOnly from, DateOnly to,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        CheckPeriod(municipalities, from, to);
+        var codes = municipalities.Select(m => m.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        var names = codes.Select((_, i) => "@m" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var parameters = codes.Select((code, i) => (names[i], (object?)code))
+            .Append(("@from", DayText(from))).Append(("@to", DayText(to))).Append(("@training", false)).ToArray();
+        const string groups = "municipality, local_date, local_hour, site, terminal, service, outcome, reason, offline";
+        var sql = $"SELECT {groups}, count(*) FROM usage_records " +
+                  $"WHERE municipality IN ({string.Join(", ", names)}) AND local_date >= @from AND local_date <= @to AND training = @training " +
+                  $"GROUP BY {groups}";
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = HubDatabase.Command(connection, null, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var municipalityCache = new Dictionary<string, MunicipalityCode>(StringComparer.Ordinal);
+        var dayCache = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var code = reader.GetString(0);
+            if (!municipalityCache.TryGetValue(code, out var municipality))
+            {
+                municipalityCache[code] = municipality = MunicipalityCode.Parse(code);
+            }
+            var dayText = reader.GetString(1);
+            if (!dayCache.TryGetValue(dayText, out var day))
+            {
+                dayCache[dayText] = day = DateOnly.ParseExact(dayText, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            }
+            yield return new UsageCubeRow(
+                municipality,
+                day,
+                Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                ParseOutcome(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetBoolean(8),
+                Convert.ToInt64(reader.GetValue(9), CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>How many records (training included) a municipality has over local days from..to inclusive.</summary>
+    public async Task<long> CountAsync(MunicipalityCode municipality, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        CheckPeriod([municipality], from, to);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var value = await HubDatabase.ScalarAsync(connection, null,
+            "SELECT count(*) FROM usage_records WHERE municipality = @municipality AND local_date >= @from AND local_date <= @to",
+            cancellationToken, ("@municipality", municipality.Value), ("@from", DayText(from)), ("@to", DayText(to)));
+        return Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The Japan-time day of an instant as stored in local_date.</summary>
+    public static DateOnly LocalDay(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(JapanOffset).DateTime);
+
+    /// <summary>A day as local_date stores it (yyyy-MM-dd, which sorts chronologically as text).</summary>
+    public static string DayText(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static void CheckPeriod(IReadOnlyCollection<MunicipalityCode> municipalities, DateOnly from, DateOnly to)
+    {
+        ArgumentNullException.ThrowIfNull(municipalities);
+        if (municipalities.Count == 0)
+        {
+            throw new ArgumentException("At least one municipality is needed.", nameof(municipalities));
+        }
+        if (to < from)
+        {
+            throw new ArgumentException($"The period ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd}).", nameof(to));
+        }
+        if (to.DayNumber - from.DayNumber + 1 > MaxDays)
+        {
+            throw new ArgumentException($"The period is longer than {MaxDays} days.", nameof(to));
+        }
+    }
+
+    private static (string, object?)[] Parameters(UsageRecord record, DateTimeOffset now)
+    {
+        var local = record.OccurredAt.ToOffset(JapanOffset);
+        return
+        [
+            ("@municipality", record.Municipality.Value), ("@terminal", record.Terminal), ("@stream", record.Stream), ("@seq", record.Seq),
+            ("@site", record.Site), ("@occurred", record.OccurredAt.ToUniversalTime()), ("@date", DayText(DateOnly.FromDateTime(local.DateTime))),
+            ("@hour", (short)local.Hour), ("@service", record.Service), ("@operation", record.Operation), ("@outcome", OutcomeName(record.Outcome)),
+            ("@reason", record.Reason), ("@offline", record.Offline), ("@training", record.Training), ("@now", now),
+        ];
+    }
+
+    private static void SetParameters(DbCommand command, UsageRecord record)
+    {
+        foreach (var (name, value) in Parameters(record, default))
+        {
+            if (name != "@now")
+            {
+                command.Parameters[name].Value = value ?? DBNull.Value;
+            }
+        }
+    }
+
+    private static string OutcomeName(UsageOutcome outcome) => outcome == UsageOutcome.Done ? "ok" : "refused";
+
+    private static UsageOutcome ParseOutcome(string value) => value switch
+    {
+        "ok" => UsageOutcome.Done,
+        "refused" => UsageOutcome.Refused,
+        _ => throw new InvalidDataException($"usage_records.outcome '{value}' is neither 'ok' nor 'refused'."),
+    };
+
+    private static void Validate(UsageRecord record, int index)
+    {
+        ArgumentNullException.ThrowIfNull(record, nameof(record));
+        var where = $"record {index + 1} ({record.Terminal}/{record.Stream}/{record.Seq})";
+        Text(record.Terminal, "terminal", MaxIdLength, where);
+        Text(record.Stream, "stream", MaxStreamLength, where);
+        Text(record.Site, "site", MaxIdLength, where);
+        Text(record.Service, "service", MaxIdLength, where);
+        Text(record.Operation, "operation", MaxIdLength, where);
+        if (record.Municipality == default)
+        {
+            throw new ArgumentException($"{where}: municipality is missing.", nameof(record));
+        }
+        if (record.Seq <= 0)
+        {
+            throw new ArgumentException($"{where}: seq must be positive.", nameof(record));
+        }
+        if (record.Outcome == UsageOutcome.Refused)
+        {
+            Text(record.Reason, "reason", MaxIdLength, where);
+        }
+        else if (record.Reason is not null)
+        {
+            throw new ArgumentException($"{where}: a done operation has no refusal reason.", nameof(record));
+        }
+        if (!Enum.IsDefined(record.Outcome))
+        {
+            throw new ArgumentException($"{where}: outcome {(int)record.Outcome} is unknown.", nameof(record));
+        }
+    }
+
+    private static void Text(string? value, string field, int max, string where)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > max)
+        {
+            throw new ArgumentException($"{where}: {field} must be 1 to {max} characters.", field);
+        }
+    }
+}
