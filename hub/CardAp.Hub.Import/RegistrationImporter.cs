@@ -24,8 +24,13 @@ public sealed class RegistrationImporter(IMasterStore store)
     }
 
     /// <summary>Plans, then writes adds, changes and removals in one transaction; returns the plan applied.</summary>
-    public async Task<ImportPlan> ApplyAsync(MunicipalityCode municipality, ReadOnlyMemory<byte> file, CancellationToken cancellationToken = default)
+    public Task<ImportPlan> ApplyAsync(MunicipalityCode municipality, ReadOnlyMemory<byte> file, CancellationToken cancellationToken = default) =>
+        ApplyAsync(municipality, file, _ => [], cancellationToken);
+
+    /// <summary>As <see cref="ApplyAsync(MunicipalityCode, ReadOnlyMemory{byte}, CancellationToken)"/>, with the hub audit entries describing the plan in the same transaction.</summary>
+    public async Task<ImportPlan> ApplyAsync(MunicipalityCode municipality, ReadOnlyMemory<byte> file, Func<ImportPlan, IReadOnlyList<HubAuditEntry>> audit, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(audit);
         var plan = await PlanAsync(municipality, file, cancellationToken);
         var edits = new List<MasterEdit>();
         edits.AddRange(plan.Adds.Select(r => MasterEdit.Upsert(Kind, Key(r), ToPayload(r))));
@@ -33,7 +38,7 @@ public sealed class RegistrationImporter(IMasterStore store)
         edits.AddRange(plan.Removals.Select(r => MasterEdit.Delete(Kind, Key(r))));
         if (edits.Count > 0)
         {
-            await store.ApplyAsync(municipality, edits, cancellationToken);
+            await store.ApplyAsync(municipality, edits, audit(plan), cancellationToken);
         }
         return plan;
     }

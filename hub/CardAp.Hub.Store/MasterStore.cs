@@ -23,6 +23,13 @@ public readonly record struct MasterWrite(bool Changed, long ChangeSeq);
 /// <summary>One edit of a batch: an upsert (a payload) or a delete (no payload: a tombstone).</summary>
 public sealed record MasterEdit(string Kind, string Key, JsonObject? Payload)
 {
+    /// <summary>
+    /// When set, the edit applies only if the row's live change sequence is still this one (0: no live
+    /// row), else the whole batch is refused with <see cref="MasterConflictException"/>. For a change
+    /// decided on rows read earlier, which a concurrent writer may have changed since.
+    /// </summary>
+    public long? ExpectedSeq { get; init; }
+
     public static MasterEdit Upsert(string kind, string key, JsonObject payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
@@ -30,6 +37,17 @@ public sealed record MasterEdit(string Kind, string Key, JsonObject? Payload)
     }
 
     public static MasterEdit Delete(string kind, string key) => new(kind, key, null);
+}
+
+/// <summary>An edit's <see cref="MasterEdit.ExpectedSeq"/> no longer held: the row changed since it was read; nothing was written.</summary>
+public sealed class MasterConflictException(MunicipalityCode municipality, string kind, string key, long expectedSeq, long actualSeq)
+    : InvalidOperationException($"Master row {municipality.Value} {kind}/{key} is at change {actualSeq}, not {expectedSeq} as expected: it changed concurrently.")
+{
+    public MunicipalityCode Municipality { get; } = municipality;
+    public string Kind { get; } = kind;
+    public string Key { get; } = key;
+    public long ExpectedSeq { get; } = expectedSeq;
+    public long ActualSeq { get; } = actualSeq;
 }
 
 /// <summary>Master data of every kind, per municipality, with its change feed.</summary>
@@ -54,11 +72,28 @@ public interface IMasterStore
     Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
         IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="ApplyAsync(MunicipalityCode, IReadOnlyList{MasterEdit}, CancellationToken)"/>, and appends
+    /// <paramref name="audit"/> to the hub audit in the same transaction when the edits changed something
+    /// (an edit that changes nothing leaves no entry).
+    /// </summary>
+    Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, IReadOnlyList<HubAuditEntry> audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="ApplyAsync(IReadOnlyDictionary{MunicipalityCode, IReadOnlyList{MasterEdit}}, CancellationToken)"/>, and appends
+    /// <paramref name="audit"/> (to any municipalities) in the same transaction when the edits changed something.
+    /// </summary>
+    Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
+        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, IReadOnlyList<HubAuditEntry> audit, CancellationToken cancellationToken = default);
+
     /// <summary>The live row, or null (none, or a tombstone).</summary>
     Task<MasterRow?> GetAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default);
 
     /// <summary>The live rows of a kind, in key order.</summary>
     Task<IReadOnlyList<MasterRow>> ListAsync(MunicipalityCode municipality, string kind, CancellationToken cancellationToken = default);
+
+    /// <summary>The live rows of a kind whose key starts with <paramref name="keyPrefix"/> (ordinal), in key order: e.g. one card's registrations, "C-0001/".</summary>
+    Task<IReadOnlyList<MasterRow>> ListByKeyPrefixAsync(MunicipalityCode municipality, string kind, string keyPrefix, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="limit"/> rows changed after <paramref name="afterSeq"/>, tombstones included, in sequence order.</summary>
     Task<IReadOnlyList<MasterRow>> ChangesAfterAsync(MunicipalityCode municipality, long afterSeq, int limit, CancellationToken cancellationToken = default);
@@ -87,17 +122,26 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
     public async Task<MasterWrite> DeleteAsync(MunicipalityCode municipality, string kind, string key, CancellationToken cancellationToken = default) =>
         (await ApplyAsync(municipality, [MasterEdit.Delete(kind, key)], cancellationToken))[0];
 
-    public async Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default) =>
-        (await ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> { [municipality] = edits }, cancellationToken))[municipality];
+    public Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, CancellationToken cancellationToken = default) =>
+        ApplyAsync(municipality, edits, [], cancellationToken);
+
+    public async Task<IReadOnlyList<MasterWrite>> ApplyAsync(MunicipalityCode municipality, IReadOnlyList<MasterEdit> edits, IReadOnlyList<HubAuditEntry> audit, CancellationToken cancellationToken = default) =>
+        (await ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> { [municipality] = edits }, audit, cancellationToken))[municipality];
+
+    public Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
+        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, CancellationToken cancellationToken = default) =>
+        ApplyAsync(edits, [], cancellationToken);
 
     // Each municipality's sequence row is locked first (in code order, so two multi-municipality
     // writers cannot deadlock): that makes reading the current rows and writing them one serialised
     // step. Each edit that changes something takes the next number; the total is added to last_seq
     // at the end. When nothing changes the transaction rolls back, giving the locks back.
     public async Task<IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterWrite>>> ApplyAsync(
-        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<MunicipalityCode, IReadOnlyList<MasterEdit>> edits, IReadOnlyList<HubAuditEntry> audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(edits);
+        ArgumentNullException.ThrowIfNull(audit);
+        HubAuditStore.Validate(audit);
         var batches = new List<(MunicipalityCode Municipality, List<(MasterEdit Edit, string? Json)> Edits)>();
         foreach (var (municipality, list) in edits.OrderBy(pair => pair.Key.Value, StringComparer.Ordinal))
         {
@@ -107,6 +151,10 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
             {
                 ArgumentNullException.ThrowIfNull(edit, nameof(edits));
                 Validate(edit.Kind, edit.Key);
+                if (edit.ExpectedSeq is < 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(edits), edit.ExpectedSeq, "An expected change sequence is 0 (no live row) or more.");
+                }
                 batch.Add((edit, edit.Payload?.ToJsonString()));
             }
             batches.Add((municipality, batch));
@@ -131,6 +179,11 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
             foreach (var (edit, json) in batch)
             {
                 var current = await CurrentAsync(connection, transaction, code, edit.Kind, edit.Key, cancellationToken);
+                var liveSeq = current is { Deleted: false } ? current.Value.Seq : 0;
+                if (edit.ExpectedSeq is { } expected && expected != liveSeq)
+                {
+                    throw new MasterConflictException(municipality, edit.Kind, edit.Key, expected, liveSeq);
+                }
                 var unchanged = json is null
                     ? current is null || current.Value.Deleted
                     : current is { Deleted: false } live && string.Equals(live.Payload, json, StringComparison.Ordinal);
@@ -154,6 +207,7 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
         }
         if (changed)
         {
+            await HubAuditStore.AppendAsync(database, connection, transaction, audit, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         else
@@ -178,6 +232,19 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
         return QueryAsync(
             $"SELECT {Columns} FROM master_rows WHERE municipality = @municipality AND kind = @kind AND deleted = @deleted ORDER BY row_key",
             cancellationToken, ("@municipality", municipality.Value), ("@kind", kind), ("@deleted", false));
+    }
+
+    public async Task<IReadOnlyList<MasterRow>> ListByKeyPrefixAsync(MunicipalityCode municipality, string kind, string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        Validate(kind, keyPrefix);
+        // LIKE narrows the rows in the database; its case rules differ by engine (SQLite ignores ASCII
+        // case), so the ordinal test below is what decides.
+        var pattern = keyPrefix.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal).Replace("[", @"\[", StringComparison.Ordinal) + "%";
+        var rows = await QueryAsync(
+            $@"SELECT {Columns} FROM master_rows WHERE municipality = @municipality AND kind = @kind AND deleted = @deleted AND row_key LIKE @pattern ESCAPE '\' ORDER BY row_key",
+            cancellationToken, ("@municipality", municipality.Value), ("@kind", kind), ("@deleted", false), ("@pattern", pattern));
+        return rows.Where(r => r.Key.StartsWith(keyPrefix, StringComparison.Ordinal)).ToList();
     }
 
     public Task<IReadOnlyList<MasterRow>> ChangesAfterAsync(MunicipalityCode municipality, long afterSeq, int limit, CancellationToken cancellationToken = default)

@@ -21,8 +21,14 @@ public sealed class MunicipalityStore(HubDatabase database)
     /// <summary>Adds a municipality (and its change sequence, starting at 0) in one transaction.</summary>
     /// <exception cref="ArgumentException">The name is empty or too long.</exception>
     /// <exception cref="InvalidOperationException">The municipality exists already.</exception>
-    public async Task<Municipality> AddAsync(MunicipalityCode code, string name, CancellationToken cancellationToken = default)
+    public Task<Municipality> AddAsync(MunicipalityCode code, string name, CancellationToken cancellationToken = default) =>
+        AddAsync(code, name, [], cancellationToken);
+
+    /// <summary>As <see cref="AddAsync(MunicipalityCode, string, CancellationToken)"/>, with hub audit entries (e.g. in the new municipality) in the same transaction.</summary>
+    public async Task<Municipality> AddAsync(MunicipalityCode code, string name, IReadOnlyList<HubAuditEntry> audit, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(audit);
+        HubAuditStore.Validate(audit);
         var value = code.Value;
         if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
         {
@@ -40,6 +46,7 @@ public sealed class MunicipalityStore(HubDatabase database)
             ("@code", value), ("@name", name), ("@now", municipality.CreatedAt));
         await HubDatabase.ExecuteAsync(connection, transaction,
             "INSERT INTO municipality_sequences (municipality, last_seq) VALUES (@code, 0)", cancellationToken, ("@code", value));
+        await HubAuditStore.AppendAsync(database, connection, transaction, audit, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return municipality;
     }

@@ -325,6 +325,194 @@ public abstract class HubStoreContract<TFixture>(TFixture fixture) : IClassFixtu
         Assert.Equal(all.ToDictionary(w => w.Key, w => w.Seq), feed);
     }
 
+    [Fact]
+    public async Task The_audit_lists_a_municipalitys_entries_newest_first_up_to_a_limit()
+    {
+        var code = NewCode();
+        await new MunicipalityStore(fixture.Database).AddAsync(code, "監査市",
+            [new HubAuditEntry(code, "it-1", "municipality.add", "監査市", new JsonObject { ["name"] = "監査市" })], Ct);
+        var other = await NewMunicipalityAsync();
+        var audit = new HubAuditStore(fixture.Database);
+        await audit.AppendAsync([new HubAuditEntry(code, "it-1", "master.put", "site/a"), new HubAuditEntry(other, "it-9", "master.put", "site/x")], Ct);
+        await audit.AppendAsync([new HubAuditEntry(code, "admin-2", "master.delete", null, new JsonObject { ["key"] = "a" })], Ct);
+
+        var all = await audit.ListAsync(code, 10, Ct);
+        Assert.Equal(["master.delete", "master.put", "municipality.add"], all.Select(e => e.Action));
+        Assert.True(all[0].Id > all[1].Id && all[1].Id > all[2].Id);
+        Assert.All(all, e => Assert.Equal(code, e.Municipality));
+        Assert.Equal(("admin-2", (string?)null, "a"), (all[0].Actor, all[0].Subject, (string?)all[0].Detail()["key"]));
+        Assert.Equal("{}", all[1].DetailJson);
+        Assert.Equal("監査市", (string?)all[2].Detail()["name"]);
+        Assert.True(DateTimeOffset.UtcNow - all[0].At < TimeSpan.FromMinutes(5));
+        Assert.Equal(["master.delete", "master.put"], (await audit.ListAsync(code, 2, Ct)).Select(e => e.Action));
+        Assert.Equal("it-9", Assert.Single(await audit.ListAsync(other, 10, Ct)).Actor);
+
+        await Assert.ThrowsAsync<UnknownMunicipalityException>(() => audit.AppendAsync([new HubAuditEntry(NewCode(), "it-1", "x", null)], Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => audit.AppendAsync([new HubAuditEntry(code, "", "x", null)], Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => audit.AppendAsync([new HubAuditEntry(code, "it-1", "x", new string('s', HubAuditStore.MaxSubjectLength + 1))], Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => audit.ListAsync(code, 0, Ct));
+        Assert.Equal(3, (await audit.ListAsync(code, 10, Ct)).Count);
+
+        var cut = HubAuditStore.Subject(new string('k', 300));
+        Assert.Equal(HubAuditStore.MaxSubjectLength, cut.Length);
+        Assert.EndsWith("…", cut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_writes_its_audit_in_its_own_transaction_and_none_when_it_fails_or_changes_nothing()
+    {
+        var municipality = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        var audit = new HubAuditStore(fixture.Database);
+        HubAuditEntry[] entry = [new(municipality, "admin-1", "master.put", "site/a")];
+
+        await store.ApplyAsync(municipality, [MasterEdit.Upsert("site", "a", Payload("a"))], entry, Ct);
+        Assert.Single(await audit.ListAsync(municipality, 10, Ct));
+
+        // Nothing changed: no entry.
+        Assert.Equal([new MasterWrite(false, 1)], await store.ApplyAsync(municipality, [MasterEdit.Upsert("site", "a", Payload("a"))], entry, Ct));
+        Assert.Single(await audit.ListAsync(municipality, 10, Ct));
+
+        // The audit entry cannot be written (unknown municipality): the change it describes rolls back with it.
+        await Assert.ThrowsAsync<UnknownMunicipalityException>(() => store.ApplyAsync(municipality,
+            [MasterEdit.Upsert("site", "b", Payload("b"))], [new HubAuditEntry(NewCode(), "admin-1", "master.put", "site/b")], Ct));
+        Assert.Null(await store.GetAsync(municipality, "site", "b", Ct));
+        Assert.Equal(1, await store.LastSequenceAsync(municipality, Ct));
+
+        // The change fails: its audit entry rolls back with it.
+        await Assert.ThrowsAsync<MasterConflictException>(() => store.ApplyAsync(municipality,
+            [MasterEdit.Upsert("site", "c", Payload("c")), MasterEdit.Upsert("site", "a", Payload("a2")) with { ExpectedSeq = 0 }], entry, Ct));
+        Assert.Null(await store.GetAsync(municipality, "site", "c", Ct));
+        Assert.Single(await audit.ListAsync(municipality, 10, Ct));
+        Assert.Equal(1, await store.LastSequenceAsync(municipality, Ct));
+    }
+
+    [Fact]
+    public async Task An_expected_sequence_guards_against_a_concurrent_change()
+    {
+        var municipality = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        await store.UpsertAsync(municipality, "registration", "C-1/library", Payload("one"), Ct);
+        await store.UpsertAsync(municipality, "registration", "C-2/library", Payload("two"), Ct);
+        await store.DeleteAsync(municipality, "registration", "C-2/library", Ct);
+
+        var stale = await Assert.ThrowsAsync<MasterConflictException>(() => store.ApplyAsync(municipality,
+            [MasterEdit.Delete("registration", "C-1/library") with { ExpectedSeq = 7 }], Ct));
+        Assert.Equal((1L, 7L), (stale.ActualSeq, stale.ExpectedSeq));
+        Assert.NotNull(await store.GetAsync(municipality, "registration", "C-1/library", Ct));
+
+        // 0 means "no live row": a tombstone counts as none, a live row does not.
+        var results = await store.ApplyAsync(municipality,
+        [
+            MasterEdit.Upsert("registration", "C-2/library", Payload("two again")) with { ExpectedSeq = 0 },
+            MasterEdit.Upsert("registration", "C-3/library", Payload("three")) with { ExpectedSeq = 0 },
+            MasterEdit.Delete("registration", "C-1/library") with { ExpectedSeq = 1 },
+        ], Ct);
+        Assert.Equal([new MasterWrite(true, 4), new MasterWrite(true, 5), new MasterWrite(true, 6)], results);
+        await Assert.ThrowsAsync<MasterConflictException>(() => store.ApplyAsync(municipality,
+            [MasterEdit.Upsert("registration", "C-3/library", Payload("taken")) with { ExpectedSeq = 0 }], Ct));
+        Assert.Equal("three", (string?)(await store.GetAsync(municipality, "registration", "C-3/library", Ct))!.Payload()!["name"]);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.ApplyAsync(municipality,
+            [MasterEdit.Delete("registration", "C-3/library") with { ExpectedSeq = -1 }], Ct));
+    }
+
+    [Fact]
+    public async Task A_key_prefix_lists_one_cards_live_rows_exactly()
+    {
+        var municipality = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        foreach (var key in new[] { "C-1/library", "C-1/points", "C-10/library", "c-1/library", "C_1/x", "C%1/x", "C-1/shelter" })
+        {
+            await store.UpsertAsync(municipality, "registration", key, Payload(key), Ct);
+        }
+        await store.UpsertAsync(municipality, "pointsBalance", "C-1/points", Payload("other kind"), Ct);
+        await store.DeleteAsync(municipality, "registration", "C-1/shelter", Ct);
+        var other = await NewMunicipalityAsync();
+        await store.UpsertAsync(other, "registration", "C-1/seal", Payload("other municipality"), Ct);
+
+        Assert.Equal(["C-1/library", "C-1/points"], (await store.ListByKeyPrefixAsync(municipality, "registration", "C-1/", Ct)).Select(r => r.Key));
+        Assert.Equal(["C_1/x"], (await store.ListByKeyPrefixAsync(municipality, "registration", "C_1/", Ct)).Select(r => r.Key));
+        Assert.Equal(["C%1/x"], (await store.ListByKeyPrefixAsync(municipality, "registration", "C%1/", Ct)).Select(r => r.Key));
+        Assert.Empty(await store.ListByKeyPrefixAsync(municipality, "registration", "C-2/", Ct));
+    }
+
+    [Fact]
+    public async Task A_move_with_its_audit_in_both_municipalities_is_all_or_nothing()
+    {
+        var from = await NewMunicipalityAsync();
+        var to = await NewMunicipalityAsync();
+        var store = new MasterStore(fixture.Database);
+        var audit = new HubAuditStore(fixture.Database);
+        var library = await store.UpsertAsync(from, "registration", "C-1/library", Payload("resident"), Ct);
+        await store.UpsertAsync(to, "registration", "C-9/library", Payload("someone else"), Ct);
+        HubAuditEntry[] entries =
+        [
+            new(from, "it-1", "resident.move-out", $"card C-1 to {to.Value}", new JsonObject { ["to"] = to.Value }),
+            new(to, "it-1", "resident.move-in", $"card C-9 from {from.Value}", new JsonObject { ["from"] = from.Value }),
+        ];
+
+        // The target key is taken in the new municipality: neither side nor either audit changes.
+        await Assert.ThrowsAsync<MasterConflictException>(() => store.ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>>
+        {
+            [from] = [MasterEdit.Delete("registration", "C-1/library") with { ExpectedSeq = library.ChangeSeq }],
+            [to] = [MasterEdit.Upsert("registration", "C-9/library", Payload("resident")) with { ExpectedSeq = 0 }],
+        }, entries, Ct));
+        Assert.NotNull(await store.GetAsync(from, "registration", "C-1/library", Ct));
+        Assert.Empty(await audit.ListAsync(from, 10, Ct));
+        Assert.Empty(await audit.ListAsync(to, 10, Ct));
+        Assert.Equal((1L, 1L), (await store.LastSequenceAsync(from, Ct), await store.LastSequenceAsync(to, Ct)));
+
+        var moved = await store.ApplyAsync(new Dictionary<MunicipalityCode, IReadOnlyList<MasterEdit>>
+        {
+            [from] = [MasterEdit.Delete("registration", "C-1/library") with { ExpectedSeq = library.ChangeSeq }],
+            [to] = [MasterEdit.Upsert("registration", "C-2/library", Payload("resident")) with { ExpectedSeq = 0 }],
+        }, entries, Ct);
+
+        Assert.Equal([new MasterWrite(true, 2)], moved[from]);
+        Assert.Equal([new MasterWrite(true, 2)], moved[to]);
+        Assert.Null(await store.GetAsync(from, "registration", "C-1/library", Ct));
+        Assert.NotNull(await store.GetAsync(to, "registration", "C-2/library", Ct));
+        var outEntry = Assert.Single(await audit.ListAsync(from, 10, Ct));
+        var inEntry = Assert.Single(await audit.ListAsync(to, 10, Ct));
+        Assert.Equal(("resident.move-out", to.Value), (outEntry.Action, (string?)outEntry.Detail()["to"]));
+        Assert.Equal(("resident.move-in", from.Value), (inEntry.Action, (string?)inEntry.Detail()["from"]));
+    }
+
+    [Fact]
+    public async Task A_revoked_certificate_stays_revoked_and_is_audited_once()
+    {
+        var municipality = await NewMunicipalityAsync();
+        var revocations = new RevokedCertificateStore(fixture.Database);
+        var audit = new HubAuditStore(fixture.Database);
+        var serial = "7" + Guid.NewGuid().ToString("N").ToUpperInvariant();
+        Assert.Null(await revocations.GetAsync(serial, Ct));
+        HubAuditEntry[] entries = [new(municipality, "it-1", "certificate.revoke", "terminal 1", new JsonObject { ["serial"] = serial })];
+
+        var (first, added) = await revocations.RevokeAsync("00:" + serial.ToLowerInvariant(), "urn:cardap:terminal:x", "stolen", "it-1", entries, Ct);
+        Assert.True(added);
+        Assert.Equal(serial, first.Serial);
+        var read = await revocations.GetAsync(serial, Ct);
+        Assert.NotNull(read);
+        Assert.Equal(("urn:cardap:terminal:x", "stolen", "it-1"), (read.Subject, read.Reason, read.RevokedBy));
+        Assert.Single(await audit.ListAsync(municipality, 10, Ct));
+
+        var (again, addedAgain) = await revocations.RevokeAsync(serial, "urn:cardap:terminal:x", "second thoughts", "it-2", entries, Ct);
+        Assert.False(addedAgain);
+        Assert.Equal(("stolen", "it-1"), (again.Reason, again.RevokedBy));
+        Assert.Single(await audit.ListAsync(municipality, 10, Ct));
+
+        // An audit entry that cannot be written leaves the serial unrevoked.
+        var other = serial + "CD";
+        await Assert.ThrowsAsync<UnknownMunicipalityException>(() => revocations.RevokeAsync(other, "s", "r", "it-1",
+            [new HubAuditEntry(NewCode(), "it-1", "certificate.revoke", null)], Ct));
+        Assert.Null(await revocations.GetAsync(other, Ct));
+
+        Assert.Equal("A1B2", RevokedCertificateStore.NormalizeSerial("00 a1:b2"));
+        Assert.Throws<FormatException>(() => RevokedCertificateStore.NormalizeSerial("xyz"));
+        Assert.Throws<FormatException>(() => RevokedCertificateStore.NormalizeSerial(new string('1', 41)));
+        await Assert.ThrowsAsync<ArgumentException>(() => revocations.RevokeAsync(other, "s", " ", "it-1", [], Ct));
+    }
+
     private static JsonObject Payload(string name) => new() { ["name"] = name, ["status"] = "active" };
 
     private static MunicipalityCode NewCode() =>
