@@ -30,8 +30,10 @@ public sealed class Retention(HubDatabase database)
     public const int MinRecordDays = 31;
     public const int MinTombstoneDays = 7;
 
+    /// <summary>Purges (or with <paramref name="dryRun"/> counts) in every municipality, or only in <paramref name="only"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The policy keeps less than <see cref="MinRecordDays"/> days of records or <see cref="MinTombstoneDays"/> of tombstones.</exception>
-    public async Task<RetentionResult> RunAsync(RetentionPolicy policy, bool dryRun, CancellationToken cancellationToken = default)
+    public async Task<RetentionResult> RunAsync(
+        RetentionPolicy policy, bool dryRun, IReadOnlyCollection<MunicipalityCode>? only = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(policy.RecordDays, MinRecordDays, nameof(policy));
@@ -42,6 +44,10 @@ public sealed class Retention(HubDatabase database)
         var purges = new List<MunicipalityPurge>();
         foreach (var municipality in await new MunicipalityStore(database).ListAsync(cancellationToken))
         {
+            if (only is not null && !only.Contains(municipality.Code))
+            {
+                continue;
+            }
             var purge = await PurgeAsync(municipality.Code, UsageRecords.DayText(recordsBefore), tombstonesBefore, dryRun, cancellationToken);
             if (purge.Records > 0 || purge.Tombstones > 0)
             {

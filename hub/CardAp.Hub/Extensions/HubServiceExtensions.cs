@@ -41,12 +41,14 @@ public static class HubServiceExtensions
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 4 * 1024 * 1024);
         builder.Services.AddGrpcHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
+        builder.AddHubReports();
         return builder;
     }
 
     public static WebApplication MapHubEndpoints(this WebApplication app)
     {
         app.MapGrpcService<AdminService>();
+        app.MapHubReports();
         app.MapGrpcHealthChecksService();
         return app;
     }

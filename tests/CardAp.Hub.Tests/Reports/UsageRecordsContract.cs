@@ -175,7 +175,7 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         var policy = new RetentionPolicy(RecordDays: 365, TombstoneDays: 30);
         var retention = new Retention(database);
 
-        var preview = await retention.RunAsync(policy, dryRun: true, Ct);
+        var preview = await retention.RunAsync(policy, dryRun: true, cancellationToken: Ct);
         var cutoff = new DateOnly(2025, 1, 20);
         var expected = all.Count(r => string.CompareOrdinal(UsageData.Day(r), UsageRecords.DayText(cutoff)) < 0);
         Assert.True(expected > 0);
@@ -185,7 +185,7 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         Assert.Equal(all.Count, await records.CountAsync(municipality, new DateOnly(2025, 1, 1), new DateOnly(2025, 12, 31), Ct) +
             await records.CountAsync(municipality, new DateOnly(2026, 1, 1), new DateOnly(2026, 2, 28), Ct));
 
-        var run = await retention.RunAsync(policy, dryRun: false, Ct);
+        var run = await retention.RunAsync(policy, dryRun: false, cancellationToken: Ct);
         Assert.Equal(expected, run.Records);
         Assert.Equal(1, run.Tombstones);
         Assert.Equal(oldDelete.ChangeSeq, Assert.Single(run.Municipalities).PurgedThroughSeq);
@@ -196,9 +196,11 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         var feed = await master.ChangesAfterAsync(municipality, 0, 100, Ct);
         Assert.Equal([recentDelete.ChangeSeq], feed.Select(r => r.ChangeSeq));
 
-        var again = await retention.RunAsync(policy, dryRun: false, Ct);
+        var again = await retention.RunAsync(policy, dryRun: false, cancellationToken: Ct);
+        var elsewhere = await retention.RunAsync(policy with { RecordDays = 31 }, dryRun: true, [NewCode()], Ct);
         Assert.Empty(again.Municipalities);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => retention.RunAsync(policy with { RecordDays = 1 }, dryRun: true, Ct));
+        Assert.Empty(elsewhere.Municipalities);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => retention.RunAsync(policy with { RecordDays = 1 }, dryRun: true, cancellationToken: Ct));
     }
 
     private UsageReports Reports() => new(new UsageRecords(fixture.Database), TimeProvider.System);
