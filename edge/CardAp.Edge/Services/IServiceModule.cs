@@ -1,3 +1,5 @@
+using CardAp.Shared.Services;
+
 namespace CardAp.Edge.Services;
 
 /// <summary>
@@ -20,6 +22,12 @@ public interface IServiceModule
 
     /// <summary>Tunable settings (チューニング) with defaults and validation; tuning comes from master data.</summary>
     IReadOnlyList<SettingDefinition> Settings { get; }
+
+    /// <summary>
+    /// What tuning may change: the shared contract the hub validates tuning rows against. A module's
+    /// id, names, settings and each operation's offline default and kiosk use are this schema's.
+    /// </summary>
+    ServiceSchema Schema { get; }
 
     /// <summary>
     /// Decides one operation. Return what to record, or throw <see cref="Errors.EdgeRefusal"/>

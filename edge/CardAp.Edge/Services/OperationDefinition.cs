@@ -1,15 +1,6 @@
-namespace CardAp.Edge.Services;
+using CardAp.Shared.Services;
 
-/// <summary>Whether an operation may run while the hub is unreachable.</summary>
-public enum OfflinePolicy
-{
-    /// <summary>Runs offline without limit (shelter reception, library loans).</summary>
-    Allowed = 0,
-    /// <summary>Runs offline up to a limit the module enforces (points redemption per card per day).</summary>
-    Limited = 1,
-    /// <summary>Refused with a clear message while the hub is unreachable.</summary>
-    OnlineOnly = 2,
-}
+namespace CardAp.Edge.Services;
 
 public enum FieldType
 {
@@ -36,14 +27,23 @@ public sealed record OperationDefinition(
     bool NeedsMembership = true)
 {
     public IReadOnlyList<FieldDefinition> FieldList => Fields ?? [];
-}
 
-/// <summary>A tunable setting: name, default, and a validator that returns an error or null.</summary>
-public sealed record SettingDefinition(string Name, string Default, string DescriptionEn, Func<string, string?> Validate)
-{
-    public static SettingDefinition Integer(string name, long @default, long min, long max, string descriptionEn) =>
-        new(name, @default.ToString(System.Globalization.CultureInfo.InvariantCulture), descriptionEn, value =>
-            long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
-                ? null
-                : $"{name} must be a whole number from {min} to {max}, got '{value}'.");
+    /// <summary>
+    /// An operation of a built-in module: name, offline default and kiosk use come from its
+    /// <see cref="OperationSchema"/>, the contract the hub validates tuning against; the rest is
+    /// how the edge runs it.
+    /// </summary>
+    public static OperationDefinition For(
+        OperationSchema schema,
+        IReadOnlyList<string> roles,
+        bool pinRequired = false,
+        IReadOnlyList<FieldDefinition>? fields = null,
+        bool needsMembership = true)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return new(schema.Name, roles, pinRequired, schema.KioskAllowed, schema.OfflineDefault, fields, needsMembership);
+    }
+
+    /// <summary>The part of this operation that tuning refers to.</summary>
+    public OperationSchema Schema => new(Name, OfflineDefault, KioskAllowed);
 }

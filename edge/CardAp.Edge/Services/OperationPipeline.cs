@@ -9,6 +9,7 @@ using CardAp.Edge.Hub;
 using CardAp.Edge.Operators;
 using CardAp.Edge.Store;
 using CardAp.Edge.Trust;
+using CardAp.Shared.Services;
 using Grpc.Core;
 
 namespace CardAp.Edge.Services;

@@ -2,6 +2,7 @@ using CardAp.Shared.Domain;
 using CardAp.Edge.Master;
 using CardAp.Edge.Services.Modules;
 using CardAp.Edge.Store;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CardAp.Edge.Services;
 using CardAp.Edge.Services.Modules;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Tests.Modules;
 
@@ -45,6 +46,39 @@ public sealed class AttendanceModuleTests
         Assert.Equal(OfflinePolicy.OnlineOnly, checkout.OfflineDefault);
         Assert.False(checkout.KioskAllowed);
         Assert.Empty(checkout.FieldList);
+    }
+
+    [Theory]
+    [InlineData(Checkup)]
+    [InlineData(Gym)]
+    public void The_hub_reads_the_same_tuning_schema_from_the_stored_definition_as_the_edge_parses(string json)
+    {
+        using var h = new ModuleHarness();
+        var module = Load(h, json);
+
+        var read = AttendanceSchemas.FromDefinition(module.Id, JsonNode.Parse(json)!.AsObject());
+
+        Assert.NotNull(read);
+        Assert.Equal((module.Schema.Id, module.Schema.NameEn, module.Schema.NameJa), (read.Id, read.NameEn, read.NameJa));
+        Assert.Equal(module.Schema.Operations, read.Operations);
+        Assert.Empty(read.Settings);
+    }
+
+    [Theory]
+    [InlineData("""{"operations":[{"name":"in","roles":["counter-clerk"],"offline":"Limited"}]}""")]
+    [InlineData("""{"operations":[{"name":"in","roles":["counter-clerk"],"offline":"2"}]}""")]
+    [InlineData("""{"operations":[{"name":"in","roles":["counter-clerk"],"kioskAllowed":"yes"}]}""")]
+    [InlineData("""{"operations":[{"name":"in"},{"name":"in"}]}""")]
+    [InlineData("""{"operations":[]}""")]
+    public void What_the_edge_refuses_in_the_tuned_parts_the_hub_cannot_read_either(string operations)
+    {
+        var definition = JsonNode.Parse(operations)!.AsObject();
+        definition["id"] = "gym";
+        definition["nameEn"] = "Gym";
+        definition["nameJa"] = "ジム";
+
+        Assert.Throws<AttendanceDefinitionException>(() => AttendanceDefinition.Parse("gym", definition.ToJsonString()));
+        Assert.Null(AttendanceSchemas.FromDefinition("gym", definition));
     }
 
     [Fact]

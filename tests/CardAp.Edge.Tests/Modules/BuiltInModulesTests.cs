@@ -1,5 +1,7 @@
 using CardAp.Edge.Operators;
+using CardAp.Edge.Services;
 using CardAp.Edge.Services.Modules;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Tests.Modules;
 
@@ -38,9 +40,34 @@ public sealed class BuiltInModulesTests
     {
         var policies = BuiltInModules.All
             .SelectMany(m => m.Operations.Select(o => (Operation: $"{m.Id}.{o.Name}", o.OfflineDefault)))
-            .Where(p => p.OfflineDefault != Services.OfflinePolicy.Allowed)
+            .Where(p => p.OfflineDefault != OfflinePolicy.Allowed)
             .ToList();
 
-        Assert.Equal([("points.redeem", Services.OfflinePolicy.Limited), ("seal.request-certificate", Services.OfflinePolicy.OnlineOnly)], policies);
+        Assert.Equal([("points.redeem", OfflinePolicy.Limited), ("seal.request-certificate", OfflinePolicy.OnlineOnly)], policies);
+    }
+
+    [Fact]
+    public void The_built_in_modules_are_the_shared_schemas_the_hub_validates_tuning_against()
+    {
+        Assert.Equal(ServiceSchemas.BuiltIn, BuiltInModules.All.Select(m => m.Schema));
+        foreach (var module in BuiltInModules.All)
+        {
+            var schema = ServiceSchemas.FindBuiltIn(module.Id)!;
+            Assert.Equal((schema.Id, schema.NameEn, schema.NameJa), (module.Id, module.NameEn, module.NameJa));
+            Assert.Equal(schema.Operations, module.Operations.Select(o => o.Schema));
+            Assert.Equal(schema.Settings, module.Settings);
+        }
+    }
+
+    [Fact]
+    public void A_module_missing_an_operation_of_its_schema_fails_when_it_is_created()
+    {
+        var schema = new ServiceSchema("demo", "Demo", "デモ", [], [new OperationSchema("one"), new OperationSchema("two", OfflinePolicy.OnlineOnly)]);
+
+        var error = Assert.Throws<InvalidOperationException>(() => ModuleSupport.Operations(schema, o =>
+            o.Name == "one" ? OperationDefinition.For(o, [Roles.CounterClerk]) : null));
+        Assert.Contains("'two'", error.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => ModuleSupport.Operations(schema, o =>
+            new OperationDefinition(o.Name, [Roles.CounterClerk], KioskAllowed: true)));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CardAp.Edge.Services.Modules;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Tests.Modules;
 
@@ -224,7 +225,7 @@ public sealed class LibraryModuleTests
             Assert.False(o.PinRequired);
             Assert.True(o.KioskAllowed);
             Assert.True(o.NeedsMembership);
-            Assert.Equal(Services.OfflinePolicy.Allowed, o.OfflineDefault);
+            Assert.Equal(OfflinePolicy.Allowed, o.OfflineDefault);
             Assert.Equal("item", Assert.Single(o.FieldList).Name);
         });
         Assert.Equal(["loanLimit=10", "loanPeriodDays=14", "renewalLimit=1"], Library.Settings.Select(s => $"{s.Name}={s.Default}"));

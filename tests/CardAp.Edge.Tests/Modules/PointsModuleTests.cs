@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CardAp.Edge.Services;
 using CardAp.Edge.Services.Modules;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Tests.Modules;
 

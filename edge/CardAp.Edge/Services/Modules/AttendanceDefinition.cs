@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Operators;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -29,6 +30,12 @@ public sealed record AttendanceDefinition(
     public const int MaxOperationNameLength = 32;
     public const int MaxFieldNameLength = 32;
     public const int MaxFieldLength = 1024;
+
+    /// <summary>
+    /// What tuning may change in this service. The hub reads the same from the stored JSON with
+    /// <see cref="AttendanceSchemas.FromDefinition"/>; attendance services have no settings.
+    /// </summary>
+    public ServiceSchema Schema => new(Id, NameEn, NameJa, [], [.. Operations.Select(o => o.Schema)]);
 
     private static readonly string[] DefinitionProperties = ["id", "nameEn", "nameJa", "operations", "oncePerDay", "needsMembership"];
     private static readonly string[] OperationProperties = ["name", "roles", "pinRequired", "kioskAllowed", "offline", "fields", "needsMembership"];
@@ -153,7 +160,7 @@ public sealed record AttendanceDefinition(
         if (operation["offline"] is { } offlineNode)
         {
             var text = offlineNode is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-            if (text is null || !Enum.TryParse(text, ignoreCase: true, out offline) || !Enum.IsDefined(offline) || int.TryParse(text, out _))
+            if (!OfflinePolicies.TryParse(text, out offline))
             {
                 errors.Add($"{path}.offline {Show(offlineNode)} must be \"Allowed\" or \"OnlineOnly\"");
                 offline = OfflinePolicy.Allowed;

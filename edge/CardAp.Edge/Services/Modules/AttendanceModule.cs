@@ -2,6 +2,7 @@ using CardAp.Edge.Hours;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -15,6 +16,8 @@ public sealed class AttendanceModule(AttendanceDefinition definition) : IService
 {
     public AttendanceDefinition Definition { get; } = definition;
 
+    public ServiceSchema Schema { get; } = definition.Schema;
+
     public string Id => Definition.Id;
 
     public string NameEn => Definition.NameEn;
@@ -23,7 +26,7 @@ public sealed class AttendanceModule(AttendanceDefinition definition) : IService
 
     public IReadOnlyList<OperationDefinition> Operations => Definition.Operations;
 
-    public IReadOnlyList<SettingDefinition> Settings { get; } = [];
+    public IReadOnlyList<SettingDefinition> Settings => Schema.Settings;
 
     public OperationOutcome Execute(OperationContext context)
     {

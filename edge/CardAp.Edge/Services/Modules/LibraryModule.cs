@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
 using CardAp.Edge.Store;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -15,41 +16,37 @@ namespace CardAp.Edge.Services.Modules;
 /// </summary>
 public sealed class LibraryModule : IServiceModule
 {
-    public const string ServiceId = "library";
-    public const string CheckoutOperation = "checkout";
-    public const string ReturnOperation = "return";
-    public const string RenewOperation = "renew";
+    public const string ServiceId = LibrarySchema.Id;
+    public const string CheckoutOperation = LibrarySchema.Checkout;
+    public const string ReturnOperation = LibrarySchema.Return;
+    public const string RenewOperation = LibrarySchema.Renew;
     public const string LoanSummaryKind = MasterKinds.LoanSummary;
 
-    public const string LoanLimitSetting = "loanLimit";
-    public const string LoanPeriodDaysSetting = "loanPeriodDays";
-    public const string RenewalLimitSetting = "renewalLimit";
+    public const string LoanLimitSetting = LibrarySchema.LoanLimit;
+    public const string LoanPeriodDaysSetting = LibrarySchema.LoanPeriodDays;
+    public const string RenewalLimitSetting = LibrarySchema.RenewalLimit;
 
     /// <summary>The request field holding the book's id (its barcode).</summary>
     public const string ItemField = "item";
 
-    public string Id => ServiceId;
+    public ServiceSchema Schema => LibrarySchema.Schema;
 
-    public string NameEn => "Library";
+    public string Id => Schema.Id;
 
-    public string NameJa => "図書館";
+    public string NameEn => Schema.NameEn;
 
-    public IReadOnlyList<OperationDefinition> Operations { get; } = [.. new[] { CheckoutOperation, ReturnOperation, RenewOperation }.Select(name =>
-        // A library card is used without its PIN at the counter and at the self-checkout machine.
-        new OperationDefinition(
-            name,
-            [Roles.Librarian, Roles.CounterClerk],
-            PinRequired: false,
-            KioskAllowed: true,
-            OfflineDefault: OfflinePolicy.Allowed,
-            Fields: [new FieldDefinition(ItemField, FieldType.Text, Required: true, MaxLength: 32)]))];
+    public string NameJa => Schema.NameJa;
 
-    public IReadOnlyList<SettingDefinition> Settings { get; } =
-    [
-        SettingDefinition.Integer(LoanLimitSetting, 10, 1, 100, "Books a resident may have on loan at once."),
-        SettingDefinition.Integer(LoanPeriodDaysSetting, 14, 1, 365, "Days a loan or a renewal runs, counted from the day of checkout or renewal."),
-        SettingDefinition.Integer(RenewalLimitSetting, 1, 0, 10, "Times one loan may be renewed."),
-    ];
+    // A library card is used without its PIN at the counter and at the self-checkout machine; all
+    // three operations take the book's barcode.
+    public IReadOnlyList<OperationDefinition> Operations { get; } = ModuleSupport.Operations(LibrarySchema.Schema, operation => operation.Name switch
+    {
+        CheckoutOperation or ReturnOperation or RenewOperation => OperationDefinition.For(operation, [Roles.Librarian, Roles.CounterClerk], pinRequired: false,
+            fields: [new FieldDefinition(ItemField, FieldType.Text, Required: true, MaxLength: 32)]),
+        _ => null,
+    });
+
+    public IReadOnlyList<SettingDefinition> Settings => Schema.Settings;
 
     public OperationOutcome Execute(OperationContext context) => context.Operation.Name switch
     {

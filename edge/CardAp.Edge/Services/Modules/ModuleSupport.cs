@@ -1,6 +1,7 @@
 using System.Globalization;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Store;
+using CardAp.Shared.Services;
 using Grpc.Core;
 
 namespace CardAp.Edge.Services.Modules;
@@ -8,6 +9,18 @@ namespace CardAp.Edge.Services.Modules;
 /// <summary>Small helpers the modules share.</summary>
 internal static class ModuleSupport
 {
+    /// <summary>
+    /// A built-in module's operations: exactly its schema's, in the schema's order, each completed by
+    /// <paramref name="define"/> with how the edge runs it (roles, PIN, fields). An operation the
+    /// schema has and the module does not define fails when the module is created, so the module
+    /// and the contract the hub validates tuning against cannot drift apart.
+    /// </summary>
+    public static IReadOnlyList<OperationDefinition> Operations(ServiceSchema schema, Func<OperationSchema, OperationDefinition?> define) =>
+        [.. schema.Operations.Select(operation =>
+            define(operation) is { } definition && definition.Schema == operation
+                ? definition
+                : throw new InvalidOperationException($"The module for '{schema.Id}' does not define its schema's operation '{operation.Name}' as the schema says."))];
+
     /// <summary>
     /// The resident's member number in the service. The pipeline only calls an operation with
     /// <see cref="OperationDefinition.NeedsMembership"/> for a registered resident, so a missing one

@@ -3,6 +3,7 @@ using CardAp.Edge.Hours;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -15,41 +16,39 @@ namespace CardAp.Edge.Services.Modules;
 /// </summary>
 public sealed class PointsModule : IServiceModule
 {
-    public const string ServiceId = "points";
-    public const string AccrueOperation = "accrue";
-    public const string RedeemOperation = "redeem";
+    public const string ServiceId = PointsSchema.Id;
+    public const string AccrueOperation = PointsSchema.Accrue;
+    public const string RedeemOperation = PointsSchema.Redeem;
     public const string BalanceKind = MasterKinds.PointsBalance;
 
     public const string PointsField = "points";
     public const string ReasonField = "reason";
 
-    public const string OfflineRedeemLimitPerDaySetting = "offlineRedeemLimitPerDay";
-    public const string MaxBalanceSetting = "maxBalance";
+    public const string OfflineRedeemLimitPerDaySetting = PointsSchema.OfflineRedeemLimitPerDay;
+    public const string MaxBalanceSetting = PointsSchema.MaxBalance;
 
-    public const long MaxPointsPerOperation = 100_000;
+    public const long MaxPointsPerOperation = PointsSchema.MaxPointsPerOperation;
 
     private static readonly FieldDefinition Points = new(PointsField, FieldType.Integer, Required: true, MaxLength: 6, Min: 1, Max: MaxPointsPerOperation);
 
-    public string Id => ServiceId;
+    public ServiceSchema Schema => PointsSchema.Schema;
 
-    public string NameEn => "Local points";
+    public string Id => Schema.Id;
 
-    public string NameJa => "地域ポイント";
+    public string NameEn => Schema.NameEn;
 
-    public IReadOnlyList<OperationDefinition> Operations { get; } =
-    [
-        new(AccrueOperation, [Roles.CounterClerk, Roles.HealthStaff], PinRequired: false, KioskAllowed: false, OfflineDefault: OfflinePolicy.Allowed,
-            Fields: [Points, new FieldDefinition(ReasonField, FieldType.Text, Required: true, MaxLength: 64)]),
-        new(RedeemOperation, [Roles.CounterClerk], PinRequired: true, KioskAllowed: true, OfflineDefault: OfflinePolicy.Limited,
-            Fields: [Points]),
-    ];
+    public string NameJa => Schema.NameJa;
 
-    public IReadOnlyList<SettingDefinition> Settings { get; } =
-    [
-        SettingDefinition.Integer(OfflineRedeemLimitPerDaySetting, 500, 0, MaxPointsPerOperation,
-            "Points one card may redeem per day (Japan time) while the hub is unreachable; 0 stops offline redemption."),
-        SettingDefinition.Integer(MaxBalanceSetting, 1_000_000, 1, 1_000_000_000, "Highest balance a card may hold; accruals beyond it are refused."),
-    ];
+    public IReadOnlyList<OperationDefinition> Operations { get; } = ModuleSupport.Operations(PointsSchema.Schema, operation => operation.Name switch
+    {
+        AccrueOperation => OperationDefinition.For(operation, [Roles.CounterClerk, Roles.HealthStaff], pinRequired: false,
+            fields: [Points, new FieldDefinition(ReasonField, FieldType.Text, Required: true, MaxLength: 64)]),
+        RedeemOperation => OperationDefinition.For(operation, [Roles.CounterClerk], pinRequired: true,
+            fields: [Points]),
+        _ => null,
+    });
+
+    public IReadOnlyList<SettingDefinition> Settings => Schema.Settings;
 
     public OperationOutcome Execute(OperationContext context) => context.Operation.Name switch
     {

@@ -2,6 +2,7 @@ using CardAp.Shared.Domain;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -13,38 +14,35 @@ namespace CardAp.Edge.Services.Modules;
 /// </summary>
 public sealed class SealModule : IServiceModule
 {
-    public const string ServiceId = "seal";
-    public const string RequestCertificateOperation = "request-certificate";
+    public const string ServiceId = SealSchema.Id;
+    public const string RequestCertificateOperation = SealSchema.RequestCertificate;
     public const string RegistrationKind = MasterKinds.SealRegistration;
 
     public const string CopiesField = "copies";
-    public const string FeePerCopySetting = "feePerCopy";
+    public const string FeePerCopySetting = SealSchema.FeePerCopy;
 
     public const string Registered = "registered";
     public const string Abolished = "abolished";
     public const string Suspended = "suspended";
 
-    public string Id => ServiceId;
+    public ServiceSchema Schema => SealSchema.Schema;
 
-    public string NameEn => "Seal registration";
+    public string Id => Schema.Id;
 
-    public string NameJa => "印鑑登録証";
+    public string NameEn => Schema.NameEn;
 
-    public IReadOnlyList<OperationDefinition> Operations { get; } =
-    [
-        // OnlineOnly by default: the counter could record the request offline, but the certificate
-        // itself is printed from the resident information system, and the registration may have
-        // been abolished there since the last sync; a certificate of a registration that no longer
-        // exists is worse than asking the resident to wait. A PIN guards it, as the certificate
-        // carries legal weight (real estate, contracts) and a kiosk issues it unattended.
-        new(RequestCertificateOperation, [Roles.CounterClerk], PinRequired: true, KioskAllowed: true, OfflineDefault: OfflinePolicy.OnlineOnly,
-            Fields: [new FieldDefinition(CopiesField, FieldType.Integer, Required: true, MaxLength: 2, Min: 1, Max: 10)]),
-    ];
+    public string NameJa => Schema.NameJa;
 
-    public IReadOnlyList<SettingDefinition> Settings { get; } =
-    [
-        SettingDefinition.Integer(FeePerCopySetting, 300, 0, 10_000, "Fee in yen per certificate copy (手数料), shown to the clerk or on the kiosk."),
-    ];
+    // A PIN guards the request, as the certificate carries legal weight (real estate, contracts)
+    // and a kiosk issues it unattended. Why it is OnlineOnly is with its schema.
+    public IReadOnlyList<OperationDefinition> Operations { get; } = ModuleSupport.Operations(SealSchema.Schema, operation => operation.Name switch
+    {
+        RequestCertificateOperation => OperationDefinition.For(operation, [Roles.CounterClerk], pinRequired: true,
+            fields: [new FieldDefinition(CopiesField, FieldType.Integer, Required: true, MaxLength: 2, Min: 1, Max: 10)]),
+        _ => null,
+    });
+
+    public IReadOnlyList<SettingDefinition> Settings => Schema.Settings;
 
     public OperationOutcome Execute(OperationContext context)
     {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;
 using CardAp.Edge.Store;
+using CardAp.Shared.Services;
 
 namespace CardAp.Edge.Services.Modules;
 
@@ -15,9 +16,9 @@ namespace CardAp.Edge.Services.Modules;
 /// </summary>
 public sealed class ShelterModule : IServiceModule
 {
-    public const string ServiceId = "shelter";
-    public const string CheckinOperation = "checkin";
-    public const string CheckoutOperation = "checkout";
+    public const string ServiceId = ShelterSchema.Id;
+    public const string CheckinOperation = ShelterSchema.Checkin;
+    public const string CheckoutOperation = ShelterSchema.Checkout;
     public const string ShelterKind = MasterKinds.Shelter;
 
     public const string ShelterField = "shelter";
@@ -29,21 +30,24 @@ public sealed class ShelterModule : IServiceModule
 
     private static readonly FieldDefinition Shelter = new(ShelterField, FieldType.Text, Required: true, MaxLength: 32);
 
-    public string Id => ServiceId;
+    public ServiceSchema Schema => ShelterSchema.Schema;
 
-    public string NameEn => "Shelter reception";
+    public string Id => Schema.Id;
 
-    public string NameJa => "避難者受付";
+    public string NameEn => Schema.NameEn;
 
-    public IReadOnlyList<OperationDefinition> Operations { get; } =
-    [
-        new(CheckinOperation, [Roles.ShelterStaff, Roles.SiteAdmin], OfflineDefault: OfflinePolicy.Allowed, NeedsMembership: false,
-            Fields: [Shelter, new FieldDefinition(HouseholdField, FieldType.Integer, Required: false, MaxLength: 2, Min: 0, Max: MaxHousehold)]),
-        new(CheckoutOperation, [Roles.ShelterStaff, Roles.SiteAdmin], OfflineDefault: OfflinePolicy.Allowed, NeedsMembership: false,
-            Fields: [Shelter]),
-    ];
+    public string NameJa => Schema.NameJa;
 
-    public IReadOnlyList<SettingDefinition> Settings { get; } = [];
+    public IReadOnlyList<OperationDefinition> Operations { get; } = ModuleSupport.Operations(ShelterSchema.Schema, operation => operation.Name switch
+    {
+        CheckinOperation => OperationDefinition.For(operation, [Roles.ShelterStaff, Roles.SiteAdmin], needsMembership: false,
+            fields: [Shelter, new FieldDefinition(HouseholdField, FieldType.Integer, Required: false, MaxLength: 2, Min: 0, Max: MaxHousehold)]),
+        CheckoutOperation => OperationDefinition.For(operation, [Roles.ShelterStaff, Roles.SiteAdmin], needsMembership: false,
+            fields: [Shelter]),
+        _ => null,
+    });
+
+    public IReadOnlyList<SettingDefinition> Settings => Schema.Settings;
 
     public OperationOutcome Execute(OperationContext context) => context.Operation.Name switch
     {
