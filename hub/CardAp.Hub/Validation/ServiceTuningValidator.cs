@@ -9,10 +9,10 @@ namespace CardAp.Hub.Validation;
 /// <summary>
 /// Checks a service tuning row (チューニング, master kind <see cref="MasterKinds.ServiceTuning"/>, key =
 /// service id) against its service's <see cref="ServiceSchema"/> before the hub stores it. The edge
-/// ignores a tuned value it cannot use and keeps the default, and a row it cannot read at all
-/// (a number where text belongs) leaves the service untuned; either way the administrator would
-/// never learn of it, so the hub refuses such a row with every problem named. Rows of other kinds
-/// pass untouched.
+/// ignores a tuned value it cannot use and keeps the default, which only its log tells; a row it
+/// cannot read at all (a number where text belongs, "false" where a boolean belongs) makes its
+/// service catalog fail to build. So the hub refuses such a row, naming every problem. Rows of
+/// other kinds pass untouched.
 /// </summary>
 public sealed class ServiceTuningValidator(IMasterStore master)
 {
