@@ -35,10 +35,19 @@ public static class HubServiceExtensions
         builder.Services.AddSingleton<IMasterStore, MasterStore>();
         builder.Services.AddSingleton<MunicipalityStore>();
         builder.Services.AddSingleton<RegistrationImporter>();
+        builder.Services.AddSingleton<HubAuditStore>();
+        builder.Services.AddSingleton<RevokedCertificateStore>();
         builder.Services.AddHostedService<HubDatabaseMigration>();
 
         builder.Services.AddSingleton<ICallerAccessor, CallerAccessor>();
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 4 * 1024 * 1024);
+        builder.Services.AddSingleton<RevocationGate>();
+        builder.Services.AddSingleton<RevocationInterceptor>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            // First, so it runs before any other interceptor and every method of every service (ADR 0008).
+            o.Interceptors.Add<RevocationInterceptor>();
+        });
         builder.Services.AddGrpcHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
         builder.AddHubReports();
