@@ -8,7 +8,7 @@ namespace CardAp.Hub.Store;
 /// <summary>
 /// Everything that differs between the engines, in one place: how to connect, the migrations
 /// folder, the bootstrap of schema_migrations, "take the next change sequence", the master row
-/// upsert and paging. All other SQL in the store is common to the three engines
+/// upsert, paging, and the idempotent usage record insert and rollup increment. All other SQL in the store is common to the three engines
 /// (named parameters are written @name everywhere).
 /// </summary>
 internal abstract class SqlDialect
@@ -45,6 +45,26 @@ internal abstract class SqlDialect
     /// <summary>Limits a SELECT (that has its ORDER BY) to @limit rows.</summary>
     public abstract string Limit(string columns, string fromWhereOrderBy);
 
+    /// <summary>
+    /// Inserts a usage record (@municipality, @terminal, @stream, @seq, @site, @occurred, @date, @hour,
+    /// @service, @operation, @outcome, @reason, @offline, @training, @now) unless its key is stored
+    /// already, also against a concurrent insert of the same key; affects 1 row or 0.
+    /// </summary>
+    public abstract string InsertUsageRecord { get; }
+
+    /// <summary>Adds @records to the usage_rollup row of (@municipality, @date, @hour, @site, @terminal, @service, @outcome, @reason, @offline), creating it.</summary>
+    public abstract string IncrementUsageRollup { get; }
+
+    protected const string UsageRecordColumns =
+        "municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, outcome, reason, offline, training, received_at";
+
+    protected const string UsageRecordValues =
+        "@municipality, @terminal, @stream, @seq, @site, @occurred, @date, @hour, @service, @operation, @outcome, @reason, @offline, @training, @now";
+
+    protected const string RollupKey = "municipality, local_date, local_hour, site, terminal, service, outcome, reason, offline";
+
+    protected const string RollupValues = "@municipality, @date, @hour, @site, @terminal, @service, @outcome, @reason, @offline";
+
     public static SqlDialect For(HubEngine engine) => engine switch
     {
         HubEngine.Sqlite => new SqliteDialect(),
@@ -69,6 +89,13 @@ internal abstract class SqlDialect
             "deleted = excluded.deleted, updated_at = excluded.updated_at";
 
         public override string Limit(string columns, string fromWhereOrderBy) => $"SELECT {columns} {fromWhereOrderBy} LIMIT @limit";
+
+        public override string InsertUsageRecord =>
+            $"INSERT INTO usage_records ({UsageRecordColumns}) VALUES ({UsageRecordValues}) ON CONFLICT DO NOTHING";
+
+        public override string IncrementUsageRollup =>
+            $"INSERT INTO usage_rollup ({RollupKey}, records) VALUES ({RollupValues}, @records) " +
+            $"ON CONFLICT ({RollupKey}) DO UPDATE SET records = usage_rollup.records + excluded.records";
     }
 
     private sealed class SqliteDialect : StandardDialect
@@ -116,5 +143,18 @@ internal abstract class SqlDialect
             "VALUES (@municipality, @kind, @key, @payload, @seq, @deleted, @now)";
 
         public override string Limit(string columns, string fromWhereOrderBy) => $"SELECT TOP (@limit) {columns} {fromWhereOrderBy}";
+
+        // UPDLOCK + HOLDLOCK keep the key range locked from the check to the insert, so a concurrent
+        // upload of the same record waits and then finds it, instead of failing on the primary key.
+        public override string InsertUsageRecord =>
+            $"INSERT INTO usage_records ({UsageRecordColumns}) SELECT {UsageRecordValues} " +
+            "WHERE NOT EXISTS (SELECT 1 FROM usage_records WITH (UPDLOCK, HOLDLOCK) " +
+            "WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream AND seq = @seq)";
+
+        public override string IncrementUsageRollup =>
+            "UPDATE usage_rollup WITH (UPDLOCK, HOLDLOCK) SET records = records + @records " +
+            "WHERE municipality = @municipality AND local_date = @date AND local_hour = @hour AND site = @site AND terminal = @terminal " +
+            "AND service = @service AND outcome = @outcome AND reason = @reason AND offline = @offline; " +
+            $"IF @@ROWCOUNT = 0 INSERT INTO usage_rollup ({RollupKey}, records) VALUES ({RollupValues}, @records)";
     }
 }

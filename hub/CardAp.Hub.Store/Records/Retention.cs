@@ -90,6 +90,8 @@ public sealed class Retention(HubDatabase database)
         else
         {
             recordCount = await HubDatabase.ExecuteAsync(connection, transaction, $"DELETE {recordsWhere}", cancellationToken, records);
+            await HubDatabase.ExecuteAsync(connection, transaction,
+                "DELETE FROM usage_rollup WHERE municipality = @municipality AND local_date < @before", cancellationToken, records);
             tombstoneCount = await HubDatabase.ExecuteAsync(connection, transaction, $"DELETE {tombstonesWhere}", cancellationToken, tombstones);
             if (tombstoneCount > 0)
             {

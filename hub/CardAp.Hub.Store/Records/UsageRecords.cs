@@ -35,15 +35,12 @@ public sealed class UsageRecords(HubDatabase database)
 
     private static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
 
-    private const string Insert =
-        "INSERT INTO usage_records (municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, " +
-        "outcome, reason, offline, training, received_at) " +
-        "SELECT @municipality, @terminal, @stream, @seq, @site, @occurred, @date, @hour, @service, @operation, @outcome, @reason, @offline, @training, @now " +
-        "WHERE NOT EXISTS (SELECT 1 FROM usage_records WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream AND seq = @seq)";
+    private const string RollupColumns = "municipality, local_date, local_hour, site, terminal, service, outcome, reason, offline";
 
     /// <summary>
     /// Stores the records in one transaction (all or nothing) and returns how many were new;
-    /// a record already stored (same municipality, terminal, stream and sequence) is skipped.
+    /// a record already stored (same municipality, terminal, stream and sequence) is skipped. The
+    /// new records' counts go into usage_rollup in the same transaction, so counts and records agree.
     /// </summary>
     /// <exception cref="ArgumentException">A record is malformed; nothing is stored. The message names the record and the field.</exception>
     /// <exception cref="UnknownMunicipalityException">A record names a municipality the hub does not have; nothing is stored.</exception>
@@ -70,22 +67,68 @@ public sealed class UsageRecords(HubDatabase database)
         }
         var now = database.UtcNow;
         var inserted = 0;
-        await using var command = HubDatabase.Command(connection, transaction, Insert, Parameters(records[0], now));
-        // Typed once, so a first record without a reason does not leave @reason untyped for the prepared statement.
-        command.Parameters["@reason"].DbType = System.Data.DbType.String;
-        await command.PrepareAsync(cancellationToken);
-        foreach (var record in records)
+        var counts = new Dictionary<RollupKey, long>();
+        await using (var insert = HubDatabase.Command(connection, transaction, database.Dialect.InsertUsageRecord, Parameters(records[0], now)))
         {
-            SetParameters(command, record);
-            inserted += await command.ExecuteNonQueryAsync(cancellationToken);
+            // Typed once, so a first record without a reason does not leave @reason untyped for the prepared statement.
+            insert.Parameters["@reason"].DbType = System.Data.DbType.String;
+            await insert.PrepareAsync(cancellationToken);
+            foreach (var record in records)
+            {
+                SetParameters(insert, record);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    inserted++;
+                    if (!record.Training)
+                    {
+                        var key = RollupKey.Of(record);
+                        counts[key] = counts.GetValueOrDefault(key) + 1;
+                    }
+                }
+            }
+        }
+        if (counts.Count > 0)
+        {
+            await using var increment = HubDatabase.Command(connection, transaction, database.Dialect.IncrementUsageRollup, RollupParameters(counts.First()));
+            await increment.PrepareAsync(cancellationToken);
+            foreach (var count in counts)
+            {
+                foreach (var (name, value) in RollupParameters(count))
+                {
+                    increment.Parameters[name].Value = value;
+                }
+                await increment.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
         await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
     /// <summary>
+    /// Recounts usage_rollup from usage_records for local days from..to of one municipality, in one
+    /// transaction: after records were loaded around <see cref="AddAsync"/> (a bulk load), or to check the counts.
+    /// </summary>
+    public async Task RebuildRollupAsync(MunicipalityCode municipality, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        CheckPeriod([municipality], from, to);
+        (string, object?)[] parameters = [("@municipality", municipality.Value), ("@from", DayText(from)), ("@to", DayText(to)), ("@training", false)];
+        const string period = "municipality = @municipality AND local_date >= @from AND local_date <= @to";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await HubDatabase.ExecuteAsync(connection, transaction, $"DELETE FROM usage_rollup WHERE {period}", cancellationToken, parameters);
+        await HubDatabase.ExecuteAsync(connection, transaction,
+            $"INSERT INTO usage_rollup ({RollupColumns}, records) " +
+            $"SELECT municipality, local_date, local_hour, site, terminal, service, outcome, coalesce(reason, ''), offline, count(*) " +
+            $"FROM usage_records WHERE {period} AND training = @training " +
+            "GROUP BY municipality, local_date, local_hour, site, terminal, service, outcome, coalesce(reason, ''), offline",
+            cancellationToken, parameters);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The usage cube of the municipalities over local days <paramref name="from"/> to
-    /// <paramref name="to"/> (inclusive), training records left out, streamed as the database returns it.
+    /// <paramref name="to"/> (inclusive), training records left out: the usage_rollup counts,
+    /// streamed as the database returns them.
     /// </summary>
     public async IAsyncEnumerable<UsageCubeRow> CubeAsync(
         IReadOnlyCollection<MunicipalityCode> municipalities, DateOnly from, DateOnly to,
@@ -95,11 +138,9 @@ public sealed class UsageRecords(HubDatabase database)
         var codes = municipalities.Select(m => m.Value).Distinct().Order(StringComparer.Ordinal).ToList();
         var names = codes.Select((_, i) => "@m" + i.ToString(CultureInfo.InvariantCulture)).ToList();
         var parameters = codes.Select((code, i) => (names[i], (object?)code))
-            .Append(("@from", DayText(from))).Append(("@to", DayText(to))).Append(("@training", false)).ToArray();
-        const string groups = "municipality, local_date, local_hour, site, terminal, service, outcome, reason, offline";
-        var sql = $"SELECT {groups}, count(*) FROM usage_records " +
-                  $"WHERE municipality IN ({string.Join(", ", names)}) AND local_date >= @from AND local_date <= @to AND training = @training " +
-                  $"GROUP BY {groups}";
+            .Append(("@from", DayText(from))).Append(("@to", DayText(to))).ToArray();
+        var sql = $"SELECT {RollupColumns}, records FROM usage_rollup " +
+                  $"WHERE municipality IN ({string.Join(", ", names)}) AND local_date >= @from AND local_date <= @to";
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = HubDatabase.Command(connection, null, sql, parameters);
@@ -126,7 +167,7 @@ public sealed class UsageRecords(HubDatabase database)
                 reader.GetString(4),
                 reader.GetString(5),
                 ParseOutcome(reader.GetString(6)),
-                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetString(7) is { Length: > 0 } reason ? reason : null,
                 reader.GetBoolean(8),
                 Convert.ToInt64(reader.GetValue(9), CultureInfo.InvariantCulture));
         }
@@ -186,6 +227,24 @@ public sealed class UsageRecords(HubDatabase database)
             {
                 command.Parameters[name].Value = value ?? DBNull.Value;
             }
+        }
+    }
+
+    private static (string, object?)[] RollupParameters(KeyValuePair<RollupKey, long> count) =>
+    [
+        ("@municipality", count.Key.Municipality), ("@date", count.Key.Date), ("@hour", count.Key.Hour), ("@site", count.Key.Site),
+        ("@terminal", count.Key.Terminal), ("@service", count.Key.Service), ("@outcome", count.Key.Outcome), ("@reason", count.Key.Reason),
+        ("@offline", count.Key.Offline), ("@records", count.Value),
+    ];
+
+    /// <summary>One usage_rollup row's key.</summary>
+    private readonly record struct RollupKey(string Municipality, string Date, short Hour, string Site, string Terminal, string Service, string Outcome, string Reason, bool Offline)
+    {
+        public static RollupKey Of(UsageRecord record)
+        {
+            var local = record.OccurredAt.ToOffset(JapanOffset);
+            return new RollupKey(record.Municipality.Value, DayText(DateOnly.FromDateTime(local.DateTime)), (short)local.Hour, record.Site, record.Terminal,
+                record.Service, OutcomeName(record.Outcome), record.Reason ?? string.Empty, record.Offline);
         }
     }
 

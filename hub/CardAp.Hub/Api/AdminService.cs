@@ -5,6 +5,7 @@ using CardAp.Hub.Errors;
 using CardAp.Hub.Import;
 using CardAp.Hub.Security;
 using CardAp.Hub.Store;
+using CardAp.Hub.Validation;
 using CardAp.Shared.Domain;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -23,7 +24,8 @@ public sealed class AdminService(
     MunicipalityStore municipalities,
     RegistrationImporter importer,
     HubAuditStore audit,
-    RevokedCertificateStore revocations) : Admin.AdminBase
+    RevokedCertificateStore revocations,
+    ServiceTuningValidator tuning) : Admin.AdminBase
 {
     public const int DefaultAuditPage = 100;
 
@@ -73,6 +75,8 @@ public sealed class AdminService(
         {
             throw Invalid("payload_json", "is not valid JSON: " + e.Message, "JSONとして読み取れません。");
         }
+        // A bad tuning row is refused here, naming each field, instead of being ignored by every edge later.
+        await tuning.EnsureValidAsync(code, request.Kind, request.Key, payload, context.CancellationToken);
         var write = (await StoreCall(() => master.ApplyAsync(code, [MasterEdit.Upsert(request.Kind, request.Key, payload)],
             [MasterAudit(code, caller, "master.put", request.Kind, request.Key)], context.CancellationToken)))[0];
         return new MasterWriteReply { Changed = write.Changed, ChangeSeq = write.ChangeSeq };

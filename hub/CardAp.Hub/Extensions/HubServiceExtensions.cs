@@ -3,6 +3,7 @@ using CardAp.Hub.Import;
 using CardAp.Hub.Options;
 using CardAp.Hub.Security;
 using CardAp.Hub.Store;
+using CardAp.Hub.Validation;
 using CardAp.Shared.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +36,7 @@ public static class HubServiceExtensions
         builder.Services.AddSingleton<IMasterStore, MasterStore>();
         builder.Services.AddSingleton<MunicipalityStore>();
         builder.Services.AddSingleton<RegistrationImporter>();
+        builder.Services.AddSingleton<ServiceTuningValidator>();
         builder.Services.AddSingleton<HubAuditStore>();
         builder.Services.AddSingleton<RevokedCertificateStore>();
         builder.Services.AddHostedService<HubDatabaseMigration>();

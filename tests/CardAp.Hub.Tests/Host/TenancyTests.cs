@@ -1,5 +1,6 @@
 using System.Text;
 using CardAp.Hub.Api;
+using CardAp.Hub.Errors;
 using CardAp.Hub.Security;
 using CardAp.Hub.Store;
 using CardAp.Shared.Domain;
@@ -122,6 +123,31 @@ public sealed class TenancyTests : IAsyncLifetime
                 DryRun = true,
             }, cancellationToken: Cancel);
             Assert.Equal(3, Assert.Single(bad.BadRows).Line);
+        }
+    }
+
+    [Fact]
+    public async Task Service_tuning_is_checked_against_the_services_settings_before_it_is_stored()
+    {
+        var chiyoda = AdminOf(Chiyoda, out var channel);
+        using (channel)
+        {
+            var good = await chiyoda.PutMasterAsync(new PutMasterRequest
+            {
+                Municipality = "131016", Kind = MasterKinds.ServiceTuning, Key = "library", PayloadJson = """{"id":"library","settings":{"loanLimit":"5"}}""",
+            }, cancellationToken: Cancel);
+            Assert.True(good.Changed);
+
+            var e = await Assert.ThrowsAsync<RpcException>(async () => await chiyoda.PutMasterAsync(new PutMasterRequest
+            {
+                Municipality = "131016", Kind = MasterKinds.ServiceTuning, Key = "library", PayloadJson = """{"id":"library","settings":{"loanLimit":"500"}}""",
+            }, cancellationToken: Cancel));
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+            Assert.Contains("settings.loanLimit", e.Status.Detail, StringComparison.Ordinal);
+            Assert.Contains("settings.loanLimit", Encoding.UTF8.GetString(e.Trailers.GetValueBytes(HubRefusal.MessageJaTrailer)!), StringComparison.Ordinal);
+
+            var stored = await chiyoda.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = MasterKinds.ServiceTuning }, cancellationToken: Cancel);
+            Assert.Contains("\"5\"", Assert.Single(stored.Rows).PayloadJson, StringComparison.Ordinal);
         }
     }
 

@@ -46,6 +46,14 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
             .ToDictionary(g => g.Key, g => (long)g.Count());
         Assert.Equal(refusals, report.Refusals.ToDictionary(r => (r.Service, r.Reason), r => r.Count));
         Assert.True(report.Total.Offline > 0 && report.Total.Offline < report.Total.Done, "the generated data must mix online and offline");
+
+        // The counts kept at upload equal a recount from the records.
+        await new UsageRecords(fixture.Database).RebuildRollupAsync(municipality, new DateOnly(2026, 10, 1), new DateOnly(2026, 10, 31), Ct);
+        var recounted = await Reports().BuildAsync([municipality], new DateOnly(2026, 10, 1), new DateOnly(2026, 10, 31), Ct);
+        Assert.Equal(report.Total, recounted.Total);
+        Assert.Equal(report.Tables.SelectMany(t => t.Rows.Select(r => (t.Name, string.Join('|', r.Keys), r.Figures))),
+            recounted.Tables.SelectMany(t => t.Rows.Select(r => (t.Name, string.Join('|', r.Keys), r.Figures))));
+        Assert.Equal(report.Refusals, recounted.Refusals);
     }
 
     [Fact]
@@ -99,6 +107,8 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         Assert.Equal(0, await store.AddAsync(records, Ct));
 
         Assert.Equal(records.Count, await store.CountAsync(municipality, new DateOnly(2026, 8, 1), new DateOnly(2026, 8, 31), Ct));
+        var report = await Reports().BuildAsync([municipality], new DateOnly(2026, 8, 1), new DateOnly(2026, 8, 31), Ct);
+        Assert.Equal(UsageData.Figures(records.Where(r => !r.Training)), report.Total);
     }
 
     [Fact]
