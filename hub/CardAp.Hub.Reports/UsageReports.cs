@@ -1,3 +1,4 @@
+using System.Globalization;
 using CardAp.Hub.Store.Records;
 using CardAp.Shared.Domain;
 
@@ -5,7 +6,8 @@ namespace CardAp.Hub.Reports;
 
 /// <summary>
 /// Builds usage reports (利用統計) from the uploaded records: one read of the period's usage cube,
-/// rolled up into every table at once. Training records are left out by the cube query.
+/// reduced on the way to the few groupings every table derives from (municipality × day × service,
+/// hour, site × terminal), then expanded into the tables. Training records are not in the cube.
 /// </summary>
 public sealed class UsageReports(UsageRecords records, TimeProvider clock)
 {
@@ -23,26 +25,25 @@ public sealed class UsageReports(UsageRecords records, TimeProvider clock)
         [UsageDimension.Municipality],
     ];
 
+    private static readonly string[] HourKeys = Enumerable.Range(0, 24).Select(h => h.ToString("00", CultureInfo.InvariantCulture)).ToArray();
+
     /// <summary>The report of the municipalities over local days <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
     /// <exception cref="ArgumentException">No municipality, or the period is reversed or longer than <see cref="UsageRecords.MaxDays"/> days.</exception>
     public async Task<UsageReport> BuildAsync(
         IReadOnlyCollection<MunicipalityCode> municipalities, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
     {
-        var tables = StandardTables.Select(dimensions => (Dimensions: dimensions, Groups: new Dictionary<GroupKey, UsageFigures>())).ToList();
+        var byDay = new Dictionary<(string Municipality, DateOnly Day, string Service), UsageFigures>();
+        var byHour = new UsageFigures[24];
+        var byTerminal = new Dictionary<(string Site, string Terminal), UsageFigures>();
         var refusals = new Dictionary<(string Service, string Reason), long>();
-        var total = default(UsageFigures);
         await foreach (var row in records.CubeAsync(municipalities, from, to, cancellationToken))
         {
             var figures = row.Outcome == UsageOutcome.Refused
                 ? new UsageFigures(0, 0, row.Count)
                 : new UsageFigures(row.Count, row.Offline ? row.Count : 0, 0);
-            total += figures;
-            var day = UsageRecords.DayText(row.Day);
-            foreach (var (dimensions, groups) in tables)
-            {
-                var key = GroupKey.Of(row, day, dimensions);
-                groups[key] = groups.GetValueOrDefault(key) + figures;
-            }
+            Add(byDay, (row.Municipality.Value, row.Day, row.Service), figures);
+            byHour[row.Hour] += figures;
+            Add(byTerminal, (row.Site, row.Terminal), figures);
             if (row.Outcome == UsageOutcome.Refused)
             {
                 var reason = (row.Service, row.Reason ?? "Unknown");
@@ -50,71 +51,95 @@ public sealed class UsageReports(UsageRecords records, TimeProvider clock)
             }
         }
 
+        var dayText = byDay.Keys.Select(k => k.Day).Distinct().ToDictionary(d => d, UsageRecords.DayText);
+        var tables = new List<UsageTable>(StandardTables.Count);
+        foreach (var dimensions in StandardTables)
+        {
+            var groups = new Dictionary<string[], UsageFigures>(KeyComparer.Instance);
+            if (dimensions is [UsageDimension.HourOfDay])
+            {
+                for (var hour = 0; hour < 24; hour++)
+                {
+                    if (byHour[hour] != default)
+                    {
+                        groups[[HourKeys[hour]]] = byHour[hour];
+                    }
+                }
+            }
+            else if (dimensions is [UsageDimension.Site] or [UsageDimension.Terminal])
+            {
+                foreach (var ((site, terminal), figures) in byTerminal)
+                {
+                    Add(groups, [dimensions[0] == UsageDimension.Site ? site : terminal], figures);
+                }
+            }
+            else
+            {
+                foreach (var ((municipality, day, service), figures) in byDay)
+                {
+                    var key = dimensions.Select(d => d switch
+                    {
+                        UsageDimension.Service => service,
+                        UsageDimension.Day => dayText[day],
+                        UsageDimension.Month => dayText[day][..7],
+                        UsageDimension.Municipality => municipality,
+                        _ => throw new InvalidOperationException($"{d} is not derived from the daily grouping."),
+                    }).ToArray();
+                    Add(groups, key, figures);
+                }
+            }
+            tables.Add(new UsageTable(dimensions, groups
+                .OrderBy(g => g.Key, KeyComparer.Instance)
+                .Select(g => new UsageRow(g.Key, g.Value))
+                .ToList()));
+        }
+
         return new UsageReport(
             municipalities.Distinct().OrderBy(m => m.Value, StringComparer.Ordinal).ToList(),
             from,
             to,
-            total,
-            tables.Select(t => new UsageTable(t.Dimensions, t.Groups
-                    .OrderBy(g => g.Key)
-                    .Select(g => new UsageRow(g.Key.Values, g.Value))
-                    .ToList()))
-                .ToList(),
+            byHour.Aggregate(default(UsageFigures), (sum, figures) => sum + figures),
+            tables,
             refusals.OrderBy(r => r.Key.Service, StringComparer.Ordinal).ThenByDescending(r => r.Value).ThenBy(r => r.Key.Reason, StringComparer.Ordinal)
                 .Select(r => new RefusalRow(r.Key.Service, r.Key.Reason, r.Value))
                 .ToList(),
             clock.GetUtcNow());
     }
 
-    /// <summary>A group's key: one text per dimension. Days, months and two-digit hours sort chronologically as text.</summary>
-    private sealed record GroupKey(string[] Values) : IComparable<GroupKey>
+    private static void Add<TKey>(Dictionary<TKey, UsageFigures> groups, TKey key, UsageFigures figures)
+        where TKey : notnull =>
+        groups[key] = groups.GetValueOrDefault(key) + figures;
+
+    /// <summary>Keys compared text by text, ordinally: days, months and two-digit hours sort chronologically as text.</summary>
+    private sealed class KeyComparer : IEqualityComparer<string[]>, IComparer<string[]>
     {
-        public static GroupKey Of(UsageCubeRow row, string day, UsageDimension[] dimensions)
-        {
-            var values = new string[dimensions.Length];
-            for (var i = 0; i < dimensions.Length; i++)
-            {
-                values[i] = dimensions[i] switch
-                {
-                    UsageDimension.Service => row.Service,
-                    UsageDimension.Day => day,
-                    UsageDimension.Month => day[..7],
-                    UsageDimension.HourOfDay => HourKeys[row.Hour],
-                    UsageDimension.Site => row.Site,
-                    UsageDimension.Terminal => row.Terminal,
-                    UsageDimension.Municipality => row.Municipality.Value,
-                    _ => throw new ArgumentOutOfRangeException(nameof(dimensions)),
-                };
-            }
-            return new GroupKey(values);
-        }
+        public static readonly KeyComparer Instance = new();
 
-        public bool Equals(GroupKey? other) => other is not null && Values.AsSpan().SequenceEqual(other.Values);
+        public bool Equals(string[]? x, string[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public override int GetHashCode()
+        public int GetHashCode(string[] obj)
         {
             var hash = new HashCode();
-            foreach (var value in Values)
+            foreach (var value in obj)
             {
                 hash.Add(value, StringComparer.Ordinal);
             }
             return hash.ToHashCode();
         }
 
-        public int CompareTo(GroupKey? other)
+        public int Compare(string[]? x, string[]? y)
         {
-            ArgumentNullException.ThrowIfNull(other);
-            for (var i = 0; i < Values.Length; i++)
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            for (var i = 0; i < Math.Min(x.Length, y.Length); i++)
             {
-                var order = string.CompareOrdinal(Values[i], other.Values[i]);
+                var order = string.CompareOrdinal(x[i], y[i]);
                 if (order != 0)
                 {
                     return order;
                 }
             }
-            return 0;
+            return x.Length.CompareTo(y.Length);
         }
     }
-
-    private static readonly string[] HourKeys = Enumerable.Range(0, 24).Select(h => h.ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }
