@@ -14,7 +14,7 @@
             project, stop what it started, and print "N passed, N failed, N skipped".
     run     The main job on embedded defaults: a municipality, a resident card and an
             operator card on the in-process virtual reader, identified offline.
-    bench   Benchmarks through real pcscd + vpcd; results go to docs/benchmarks.md.
+    bench   Benchmarks through real pcscd + vpcd and a throw-away PostgreSQL; results go to docs/benchmarks.md.
     clean   Remove build output and test results.
 #>
 param(
@@ -188,13 +188,16 @@ function Invoke-Run {
 function Invoke-Bench {
     Install-TestPrerequisites
     $ownsPcscd = $false
+    $postgres = $null
     try {
+        $postgres = Start-Postgres
         $ownsPcscd = Start-Pcscd
         Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'tests/CardAp.Benchmarks'), '-c', 'Release', '--',
             '--output', (Join-Path $Root 'docs/benchmarks.md'))
     }
     finally {
         if ($ownsPcscd) { Stop-Pcscd }
+        Stop-Postgres $postgres
     }
 }
 

@@ -31,7 +31,7 @@ internal static class HubReportBenchmark
         try
         {
             var sqlite = new HubDatabase(HubEngine.Sqlite, $"Data Source={Path.Combine(folder, "hub.db")}");
-            rows.Add(await MeasureAsync("SQLite", sqlite, LoadSqliteAsync));
+            rows.Add((await MeasureAsync("SQLite", sqlite, LoadSqliteAsync)).Row);
         }
         finally
         {
@@ -48,8 +48,11 @@ internal static class HubReportBenchmark
         try
         {
             var connection = new NpgsqlConnectionStringBuilder(postgres) { Database = name }.ToString();
-            rows.Add(await MeasureAsync($"PostgreSQL {await ServerVersionAsync(postgres)}", new HubDatabase(HubEngine.PostgreSql, connection),
-                (records, database) => LoadPostgresAsync(connection, database, records)));
+            var (row, p50) = await MeasureAsync($"PostgreSQL {await ServerVersionAsync(postgres)}", new HubDatabase(HubEngine.PostgreSql, connection),
+                (records, database) => LoadPostgresAsync(connection, database, records));
+            rows.Add(row);
+            rows.Add("");
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"- Target <= 1 s on PostgreSQL: {(p50 <= 1000 ? "met" : "NOT met")} (p50 {p50:0} ms)"));
         }
         finally
         {
@@ -59,7 +62,7 @@ internal static class HubReportBenchmark
         return rows;
     }
 
-    private static async Task<string> MeasureAsync(string engine, HubDatabase database, Func<IEnumerable<UsageRecord>, HubDatabase, Task> load)
+    private static async Task<(string Row, double P50)> MeasureAsync(string engine, HubDatabase database, Func<IEnumerable<UsageRecord>, HubDatabase, Task> load)
     {
         await database.MigrateAsync();
         var municipalities = new MunicipalityStore(database);
@@ -85,8 +88,9 @@ internal static class HubReportBenchmark
         }
         Array.Sort(times);
         var counted = check.Total.Done + check.Total.Refused;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {engine} | {counted:N0} counted of {RecordCount:N0} | {times[Runs / 2]:0} | {times[0]:0} | {times[^1]:0} | {loading.Elapsed.TotalSeconds:0.0} |");
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"| {engine} | {counted:N0} counted of {RecordCount:N0} | {times[Runs / 2]:0} | {times[0]:0} | {times[^1]:0} | {loading.Elapsed.TotalSeconds:0.0} |"),
+            times[Runs / 2]);
     }
 
     /// <summary>A month of one municipality: 40 terminals at 12 sites, 7 services, opening hours, some refused, offline and training.</summary>

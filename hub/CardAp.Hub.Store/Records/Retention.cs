@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using CardAp.Shared.Domain;
 
 namespace CardAp.Hub.Store.Records;
@@ -32,8 +33,9 @@ public sealed class Retention(HubDatabase database)
 
     /// <summary>Purges (or with <paramref name="dryRun"/> counts) in every municipality, or only in <paramref name="only"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The policy keeps less than <see cref="MinRecordDays"/> days of records or <see cref="MinTombstoneDays"/> of tombstones.</exception>
+    /// <remarks>A run that purged something is written in each affected municipality's audit as "retention.purge" by <paramref name="actor"/>.</remarks>
     public async Task<RetentionResult> RunAsync(
-        RetentionPolicy policy, bool dryRun, IReadOnlyCollection<MunicipalityCode>? only = null, CancellationToken cancellationToken = default)
+        RetentionPolicy policy, bool dryRun, IReadOnlyCollection<MunicipalityCode>? only = null, string actor = "hub", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(policy.RecordDays, MinRecordDays, nameof(policy));
@@ -48,7 +50,7 @@ public sealed class Retention(HubDatabase database)
             {
                 continue;
             }
-            var purge = await PurgeAsync(municipality.Code, UsageRecords.DayText(recordsBefore), tombstonesBefore, dryRun, cancellationToken);
+            var purge = await PurgeAsync(municipality.Code, UsageRecords.DayText(recordsBefore), tombstonesBefore, dryRun, actor, cancellationToken);
             if (purge.Records > 0 || purge.Tombstones > 0)
             {
                 purges.Add(purge);
@@ -67,7 +69,8 @@ public sealed class Retention(HubDatabase database)
             : throw new UnknownMunicipalityException(municipality);
     }
 
-    private async Task<MunicipalityPurge> PurgeAsync(MunicipalityCode municipality, string recordsBefore, DateTimeOffset tombstonesBefore, bool dryRun, CancellationToken cancellationToken)
+    private async Task<MunicipalityPurge> PurgeAsync(
+        MunicipalityCode municipality, string recordsBefore, DateTimeOffset tombstonesBefore, bool dryRun, string actor, CancellationToken cancellationToken)
     {
         (string, object?)[] records = [("@municipality", municipality.Value), ("@before", recordsBefore)];
         (string, object?)[] tombstones = [("@municipality", municipality.Value), ("@before", tombstonesBefore), ("@deleted", true)];
@@ -98,6 +101,18 @@ public sealed class Retention(HubDatabase database)
                 await HubDatabase.ExecuteAsync(connection, transaction,
                     "UPDATE municipality_sequences SET purged_seq = @seq WHERE municipality = @municipality AND purged_seq < @seq",
                     cancellationToken, ("@municipality", municipality.Value), ("@seq", purgedThrough));
+            }
+            if (recordCount > 0 || tombstoneCount > 0)
+            {
+                await HubAuditStore.AppendAsync(database, connection, transaction,
+                    [new HubAuditEntry(municipality, actor, "retention.purge", HubAuditStore.Subject($"records before {recordsBefore}"), new JsonObject
+                    {
+                        ["records"] = recordCount,
+                        ["recordsBefore"] = recordsBefore,
+                        ["tombstones"] = tombstoneCount,
+                        ["tombstonesBefore"] = tombstonesBefore.ToString("O", CultureInfo.InvariantCulture),
+                        ["purgedThroughSeq"] = purgedThrough,
+                    })], cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
         }

@@ -114,7 +114,7 @@ public sealed class ReportService(
         {
             throw HubRefusal.PermissionDenied("NotCentralIt", "Only central IT may run the retention purge.", "保存期間を過ぎたデータの削除は中央のシステム管理者のみ行えます。");
         }
-        var result = await retention.RunAsync(retentionOptions.Value.Policy, request.DryRun, caller.Municipalities, context.CancellationToken);
+        var result = await retention.RunAsync(retentionOptions.Value.Policy, request.DryRun, caller.Municipalities, caller.Id, context.CancellationToken);
         logger.LogInformation("Retention {Mode} by {Caller}: {Records} record(s), {Tombstones} tombstone(s)",
             request.DryRun ? "preview" : "run", caller.Id, result.Records, result.Tombstones);
         var reply = new RetentionReply

@@ -206,8 +206,13 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         var feed = await master.ChangesAfterAsync(municipality, 0, 100, Ct);
         Assert.Equal([recentDelete.ChangeSeq], feed.Select(r => r.ChangeSeq));
 
+        var audit = Assert.Single(await new HubAuditStore(database).ListAsync(municipality, 10, Ct), e => e.Action == "retention.purge");
+        Assert.Equal("hub", audit.Actor);
+        Assert.Equal(expected, (long)audit.Detail()["records"]!);
+        Assert.Equal(1, (long)audit.Detail()["tombstones"]!);
+
         var again = await retention.RunAsync(policy, dryRun: false, cancellationToken: Ct);
-        var elsewhere = await retention.RunAsync(policy with { RecordDays = 31 }, dryRun: true, [NewCode()], Ct);
+        var elsewhere = await retention.RunAsync(policy with { RecordDays = 31 }, dryRun: true, [NewCode()], cancellationToken: Ct);
         Assert.Empty(again.Municipalities);
         Assert.Empty(elsewhere.Municipalities);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => retention.RunAsync(policy with { RecordDays = 1 }, dryRun: true, cancellationToken: Ct));
