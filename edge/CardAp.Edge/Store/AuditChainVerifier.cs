@@ -1,4 +1,5 @@
 using System.Globalization;
+using CardAp.Shared.Audit;
 
 namespace CardAp.Edge.Store;
 

@@ -1,3 +1,5 @@
+using CardAp.Shared.Audit;
+
 namespace CardAp.Edge.Store;
 
 /// <summary>An audit entry validated and turned into the text that is stored and hashed.</summary>

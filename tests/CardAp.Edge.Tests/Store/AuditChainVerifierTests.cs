@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Store;
+using CardAp.Shared.Audit;
 
 namespace CardAp.Edge.Tests.Store;
 

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CardAp.Edge.Store;
+namespace CardAp.Shared.Audit;
 
 /// <summary>
 /// The audit chain hash: SHA-256 over a canonical, unambiguous encoding of one entry as stored:
@@ -16,7 +16,7 @@ namespace CardAp.Edge.Store;
 /// prev_hash                                  (32 bytes; the genesis entry uses 32 zero bytes)
 /// </code>
 /// The detail is hashed as the stored JSON text, never re-serialised, so anyone holding the stored
-/// columns (the hub included) can recompute it.
+/// columns (the hub included, when it checks an uploaded chain) can recompute it.
 /// </summary>
 public static class AuditHash
 {
