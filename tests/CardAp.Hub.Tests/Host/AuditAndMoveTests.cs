@@ -15,33 +15,9 @@ namespace CardAp.Hub.Tests.Host;
 /// own administrators can read; a resident moves between two municipalities (引越継続) in one
 /// transaction that central IT acting for both may make, and nobody else.
 /// </summary>
-public sealed class AuditAndMoveTests : IAsyncLifetime
+public sealed class AuditAndMoveTests : TwoMunicipalityHub
 {
-    private static readonly MunicipalityCode Chiyoda = MunicipalityCode.Parse("131016");
-    private static readonly MunicipalityCode Sapporo = MunicipalityCode.Parse("011002");
 
-    private readonly HubPki _pki = new();
-    private readonly List<IDisposable> _channels = [];
-    private HubHost _hub = null!;
-    private Admin.AdminClient _centralIt = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _hub = await HubHost.StartAsync(_pki);
-        _centralIt = Client(_pki.Ca.IssueAdminCertificate("it-1", CallerRole.CentralIt, [Chiyoda, Sapporo]));
-        await _centralIt.AddMunicipalityAsync(new AddMunicipalityRequest { Municipality = "131016", Name = "千代田区" }, cancellationToken: Cancel);
-        await _centralIt.AddMunicipalityAsync(new AddMunicipalityRequest { Municipality = "011002", Name = "札幌市" }, cancellationToken: Cancel);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _channels.ForEach(c => c.Dispose());
-        await _hub.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _pki.Dispose();
-    }
 
     [Fact]
     public async Task Admin_writes_are_audited_newest_first_and_only_their_municipality_reads_them()
@@ -86,7 +62,7 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
 
         var request = new MoveResidentRequest { FromMunicipality = "131016", ToMunicipality = "011002", CardNumber = "C-0001", NewCardNumber = "S-0100" };
         request.NewMemberNumbers.Add("library", "SL-9");
-        var reply = await _centralIt.MoveResidentAsync(request, cancellationToken: Cancel);
+        var reply = await CentralIt.MoveResidentAsync(request, cancellationToken: Cancel);
 
         Assert.Equal(["library", "points"], reply.Services);
         Assert.Equal(["C-0002/library"], (await Registrations(Chiyoda)).Select(r => r.Key));
@@ -99,15 +75,15 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
         Assert.Equal(("S-0100", "P0001", "stopped"), ((string?)points["cardNumber"], (string?)points["member"], (string?)points["status"]));
         Assert.Equal(reply.ToChangeSeq, moved.Max(r => r.ChangeSeq));
 
-        var moveOut = (await Audit(_centralIt, Chiyoda))[0];
+        var moveOut = (await Audit(CentralIt, Chiyoda))[0];
         Assert.Equal(("resident.move-out", "it-1", "card C-0001 to 011002"), (moveOut.Action, moveOut.Actor, moveOut.Subject));
         Assert.Equal("011002", (string?)JsonNode.Parse(moveOut.DetailJson)!["to"]);
-        var moveIn = (await Audit(_centralIt, Sapporo))[0];
+        var moveIn = (await Audit(CentralIt, Sapporo))[0];
         Assert.Equal(("resident.move-in", "it-1", "card S-0100 from 131016"), (moveIn.Action, moveIn.Actor, moveIn.Subject));
         Assert.Equal("131016", (string?)JsonNode.Parse(moveIn.DetailJson)!["from"]);
 
         // Done already: a retry finds nothing to move and changes nothing.
-        var retry = await Assert.ThrowsAsync<RpcException>(async () => await _centralIt.MoveResidentAsync(request, cancellationToken: Cancel));
+        var retry = await Assert.ThrowsAsync<RpcException>(async () => await CentralIt.MoveResidentAsync(request, cancellationToken: Cancel));
         Assert.Equal((StatusCode.NotFound, "NoRegistrations"), (retry.StatusCode, retry.Trailers.GetValue(HubRefusal.ReasonTrailer)));
         Assert.Equal(2, (await Registrations(Sapporo)).Count);
     }
@@ -117,13 +93,13 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
     {
         await ImportAsync(Chiyoda, "131016,C-0001,library,L0001,利用中,2025/04/01,山田 太郎");
         var request = new MoveResidentRequest { FromMunicipality = "131016", ToMunicipality = "011002", CardNumber = "C-0001" };
-        var chiyodaOnlyIt = Client(_pki.Ca.IssueAdminCertificate("it-chiyoda", CallerRole.CentralIt, [Chiyoda]));
+        var chiyodaOnlyIt = Client(Pki.Ca.IssueAdminCertificate("it-chiyoda", CallerRole.CentralIt, [Chiyoda]));
         var callers = new[]
         {
             AdminOf(Chiyoda),
             AdminOf(Sapporo),
             chiyodaOnlyIt,
-            Client(_pki.Ca.IssueTerminalCertificate("131016-T001")),
+            Client(Pki.Ca.IssueTerminalCertificate("131016-T001")),
         };
         foreach (var caller in callers)
         {
@@ -133,8 +109,8 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
 
         Assert.Equal(["C-0001/library"], (await Registrations(Chiyoda)).Select(r => r.Key));
         Assert.Empty(await Registrations(Sapporo));
-        Assert.DoesNotContain(await Audit(_centralIt, Chiyoda), e => e.Action.StartsWith("resident.", StringComparison.Ordinal));
-        Assert.DoesNotContain(await Audit(_centralIt, Sapporo), e => e.Action.StartsWith("resident.", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Audit(CentralIt, Chiyoda), e => e.Action.StartsWith("resident.", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Audit(CentralIt, Sapporo), e => e.Action.StartsWith("resident.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -142,9 +118,9 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
     {
         await ImportAsync(Chiyoda, "131016,C-0001,library,L0001,利用中,2025/04/01,山田 太郎", "131016,C-0001,points,P0001,利用中,2025/04/01,山田 太郎");
         await ImportAsync(Sapporo, "011002,S-0100,points,SP-1,利用中,2024/01/01,佐藤 次郎");
-        var sapporoAuditBefore = (await Audit(_centralIt, Sapporo)).Count;
+        var sapporoAuditBefore = (await Audit(CentralIt, Sapporo)).Count;
 
-        var taken = await Assert.ThrowsAsync<RpcException>(async () => await _centralIt.MoveResidentAsync(new MoveResidentRequest
+        var taken = await Assert.ThrowsAsync<RpcException>(async () => await CentralIt.MoveResidentAsync(new MoveResidentRequest
         {
             FromMunicipality = "131016", ToMunicipality = "011002", CardNumber = "C-0001", NewCardNumber = "S-0100",
         }, cancellationToken: Cancel));
@@ -153,11 +129,11 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
 
         var stray = new MoveResidentRequest { FromMunicipality = "131016", ToMunicipality = "011002", CardNumber = "C-0001", NewCardNumber = "S-0200" };
         stray.NewMemberNumbers.Add("shelter", "X-1");
-        var invalid = await Assert.ThrowsAsync<RpcException>(async () => await _centralIt.MoveResidentAsync(stray, cancellationToken: Cancel));
+        var invalid = await Assert.ThrowsAsync<RpcException>(async () => await CentralIt.MoveResidentAsync(stray, cancellationToken: Cancel));
         Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
         Assert.Contains("shelter", invalid.Status.Detail, StringComparison.Ordinal);
 
-        var same = await Assert.ThrowsAsync<RpcException>(async () => await _centralIt.MoveResidentAsync(new MoveResidentRequest
+        var same = await Assert.ThrowsAsync<RpcException>(async () => await CentralIt.MoveResidentAsync(new MoveResidentRequest
         {
             FromMunicipality = "131016", ToMunicipality = "131016", CardNumber = "C-0001", NewCardNumber = "C-0009",
         }, cancellationToken: Cancel));
@@ -165,28 +141,20 @@ public sealed class AuditAndMoveTests : IAsyncLifetime
 
         Assert.Equal(["C-0001/library", "C-0001/points"], (await Registrations(Chiyoda)).Select(r => r.Key));
         Assert.Equal(["S-0100/points"], (await Registrations(Sapporo)).Select(r => r.Key));
-        Assert.Equal("registrations.import", (await Audit(_centralIt, Chiyoda))[0].Action);
-        Assert.Equal(sapporoAuditBefore, (await Audit(_centralIt, Sapporo)).Count);
+        Assert.Equal("registrations.import", (await Audit(CentralIt, Chiyoda))[0].Action);
+        Assert.Equal(sapporoAuditBefore, (await Audit(CentralIt, Sapporo)).Count);
     }
 
-    private Admin.AdminClient Client(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
-    {
-        var channel = _hub.Channel(certificate);
-        _channels.Add(channel);
-        return new Admin.AdminClient(channel);
-    }
-
-    private Admin.AdminClient AdminOf(MunicipalityCode municipality) =>
-        Client(_pki.Ca.IssueAdminCertificate($"admin-{municipality.Value}", CallerRole.MunicipalityAdmin, [municipality]));
+    private Admin.AdminClient Client(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new(Channel(certificate));
 
     private async Task ImportAsync(MunicipalityCode municipality, params string[] rows)
     {
-        var reply = await _centralIt.ImportRegistrationsAsync(new ImportRegistrationsRequest { Municipality = municipality.Value, File = Csv(rows) }, cancellationToken: Cancel);
+        var reply = await CentralIt.ImportRegistrationsAsync(new ImportRegistrationsRequest { Municipality = municipality.Value, File = Csv(rows) }, cancellationToken: Cancel);
         Assert.Empty(reply.BadRows);
     }
 
     private async Task<IReadOnlyList<MasterRowMessage>> Registrations(MunicipalityCode municipality) =>
-        (await _centralIt.ListMasterAsync(new ListMasterRequest { Municipality = municipality.Value, Kind = MasterKinds.Registration }, cancellationToken: Cancel)).Rows;
+        (await CentralIt.ListMasterAsync(new ListMasterRequest { Municipality = municipality.Value, Kind = MasterKinds.Registration }, cancellationToken: Cancel)).Rows;
 
     private static async Task<IReadOnlyList<AuditEntryMessage>> Audit(Admin.AdminClient client, MunicipalityCode municipality) =>
         (await client.ListAuditAsync(new ListAuditRequest { Municipality = municipality.Value }, cancellationToken: Cancel)).Entries;

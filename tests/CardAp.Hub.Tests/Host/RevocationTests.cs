@@ -15,38 +15,14 @@ namespace CardAp.Hub.Tests.Host;
 /// terminal's master row) and its very next call on the same connection is refused; a revoked
 /// administrator cannot undo it; only central IT revokes, and only for its own municipalities.
 /// </summary>
-public sealed class RevocationTests : IAsyncLifetime
+public sealed class RevocationTests : TwoMunicipalityHub
 {
-    private static readonly MunicipalityCode Chiyoda = MunicipalityCode.Parse("131016");
-    private static readonly MunicipalityCode Sapporo = MunicipalityCode.Parse("011002");
 
-    private readonly HubPki _pki = new();
-    private readonly List<IDisposable> _channels = [];
-    private HubHost _hub = null!;
-    private Admin.AdminClient _centralIt = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _hub = await HubHost.StartAsync(_pki);
-        _centralIt = new Admin.AdminClient(Channel(_pki.Ca.IssueAdminCertificate("it-1", CallerRole.CentralIt, [Chiyoda, Sapporo])));
-        await _centralIt.AddMunicipalityAsync(new AddMunicipalityRequest { Municipality = "131016", Name = "千代田区" }, cancellationToken: Cancel);
-        await _centralIt.AddMunicipalityAsync(new AddMunicipalityRequest { Municipality = "011002", Name = "札幌市" }, cancellationToken: Cancel);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _channels.ForEach(c => c.Dispose());
-        await _hub.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _pki.Dispose();
-    }
 
     [Fact]
     public async Task A_terminal_retired_or_revoked_in_the_master_data_is_refused_on_its_next_call()
     {
-        var channel = Channel(_pki.Ca.IssueTerminalCertificate("131016-T001"));
+        var channel = Channel(Pki.Ca.IssueTerminalCertificate("131016-T001"));
         var terminal = new Admin.AdminClient(channel);
         var health = new Health.HealthClient(channel);
         await SetTerminalStatus("131016-T001", "active");
@@ -64,7 +40,7 @@ public sealed class RevocationTests : IAsyncLifetime
         Assert.Contains("失効", Encoding.UTF8.GetString(revoked.Trailers.GetValueBytes(HubRefusal.MessageJaTrailer)!), StringComparison.Ordinal);
 
         // Another terminal of the same municipality is not affected; putting the row back reinstates the terminal.
-        var other = new Admin.AdminClient(Channel(_pki.Ca.IssueTerminalCertificate("131016-T002")));
+        var other = new Admin.AdminClient(Channel(Pki.Ca.IssueTerminalCertificate("131016-T002")));
         Assert.Equal("131016-T002", (await other.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel)).Id);
         await SetTerminalStatus("131016-T001", "active");
         Assert.Equal("131016-T001", (await terminal.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel)).Id);
@@ -73,12 +49,12 @@ public sealed class RevocationTests : IAsyncLifetime
     [Fact]
     public async Task A_revoked_terminal_certificate_is_refused_on_its_next_call_and_a_new_certificate_works()
     {
-        var certificate = _pki.Ca.IssueTerminalCertificate("131016-T001");
+        var certificate = Pki.Ca.IssueTerminalCertificate("131016-T001");
         var terminal = new Admin.AdminClient(Channel(certificate));
         var serial = (await terminal.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel)).CertificateSerial;
         Assert.Equal(certificate.SerialNumber.TrimStart('0'), serial);
 
-        var reply = await _centralIt.RevokeCertificateAsync(new RevokeCertificateRequest
+        var reply = await CentralIt.RevokeCertificateAsync(new RevokeCertificateRequest
         {
             Serial = string.Join(':', Convert.FromHexString(certificate.SerialNumber).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))),
             Subject = "urn:cardap:terminal:131016-T001",
@@ -92,36 +68,36 @@ public sealed class RevocationTests : IAsyncLifetime
         Assert.Contains(serial, refused.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("失効", Encoding.UTF8.GetString(refused.Trailers.GetValueBytes(HubRefusal.MessageJaTrailer)!), StringComparison.Ordinal);
 
-        var entry = (await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "131016" }, cancellationToken: Cancel)).Entries[0];
+        var entry = (await CentralIt.ListAuditAsync(new ListAuditRequest { Municipality = "131016" }, cancellationToken: Cancel)).Entries[0];
         Assert.Equal(("certificate.revoke", "it-1", "terminal 131016-T001"), (entry.Action, entry.Actor, entry.Subject));
         Assert.Contains("stolen", entry.DetailJson, StringComparison.Ordinal);
-        Assert.DoesNotContain((await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
+        Assert.DoesNotContain((await CentralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
 
         // Again: the first revocation stands, nothing more is audited.
-        var again = await _centralIt.RevokeCertificateAsync(new RevokeCertificateRequest { Serial = serial, Subject = "urn:cardap:terminal:131016-T001", Reason = "twice" }, cancellationToken: Cancel);
+        var again = await CentralIt.RevokeCertificateAsync(new RevokeCertificateRequest { Serial = serial, Subject = "urn:cardap:terminal:131016-T001", Reason = "twice" }, cancellationToken: Cancel);
         Assert.False(again.NewlyRevoked);
         Assert.Equal(reply.RevokedAt, again.RevokedAt);
-        Assert.Single((await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "131016" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
+        Assert.Single((await CentralIt.ListAuditAsync(new ListAuditRequest { Municipality = "131016" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
 
         // The same terminal re-enrolled with a new certificate works.
-        var reissued = new Admin.AdminClient(Channel(_pki.Ca.IssueTerminalCertificate("131016-T001")));
+        var reissued = new Admin.AdminClient(Channel(Pki.Ca.IssueTerminalCertificate("131016-T001")));
         Assert.Equal("131016-T001", (await reissued.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel)).Id);
     }
 
     [Fact]
     public async Task A_revoked_administrator_is_refused_everything_and_cannot_undo_it()
     {
-        var certificate = _pki.Ca.IssueAdminCertificate("it-2", CallerRole.CentralIt, [Chiyoda, Sapporo]);
+        var certificate = Pki.Ca.IssueAdminCertificate("it-2", CallerRole.CentralIt, [Chiyoda, Sapporo]);
         var it2 = new Admin.AdminClient(Channel(certificate));
         await it2.PutMasterAsync(new PutMasterRequest { Municipality = "131016", Kind = "site", Key = "hq", PayloadJson = """{"name":"本庁舎"}""" }, cancellationToken: Cancel);
 
-        await _centralIt.RevokeCertificateAsync(new RevokeCertificateRequest
+        await CentralIt.RevokeCertificateAsync(new RevokeCertificateRequest
         {
             Serial = certificate.SerialNumber,
             Subject = "urn:cardap:admin:it-2?role=central-it&municipalities=011002,131016",
             Reason = "left the department",
         }, cancellationToken: Cancel);
-        var audited = await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel);
+        var audited = await CentralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel);
         Assert.Equal(("certificate.revoke", "admin it-2"), (audited.Entries[0].Action, audited.Entries[0].Subject));
 
         Func<Task>[] attempts =
@@ -140,14 +116,14 @@ public sealed class RevocationTests : IAsyncLifetime
 
         // Still refused, and the row it last wrote is as it was; it-1 is unaffected.
         await AssertRefused(() => it2.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel).ResponseAsync, RevocationGate.CertificateRevokedReason);
-        var site = await _centralIt.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = "site" }, cancellationToken: Cancel);
+        var site = await CentralIt.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = "site" }, cancellationToken: Cancel);
         Assert.Equal("本庁舎", (string?)System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(site.Rows).PayloadJson)!["name"]);
     }
 
     [Fact]
     public async Task Central_it_revoking_its_own_certificate_gets_the_reply_and_is_refused_from_the_next_call()
     {
-        var certificate = _pki.Ca.IssueAdminCertificate("it-3", CallerRole.CentralIt, [Chiyoda]);
+        var certificate = Pki.Ca.IssueAdminCertificate("it-3", CallerRole.CentralIt, [Chiyoda]);
         var it3 = new Admin.AdminClient(Channel(certificate));
         var reply = await it3.RevokeCertificateAsync(new RevokeCertificateRequest
         {
@@ -162,20 +138,20 @@ public sealed class RevocationTests : IAsyncLifetime
     [Fact]
     public async Task Only_central_it_revokes_and_only_for_municipalities_it_acts_for()
     {
-        var target = _pki.Ca.IssueTerminalCertificate("011002-T001");
+        var target = Pki.Ca.IssueTerminalCertificate("011002-T001");
         var terminal = new Admin.AdminClient(Channel(target));
         var request = new RevokeCertificateRequest { Serial = target.SerialNumber, Subject = "urn:cardap:terminal:011002-T001", Reason = "test" };
 
-        var sapporoAdmin = new Admin.AdminClient(Channel(_pki.Ca.IssueAdminCertificate("admin-011002", CallerRole.MunicipalityAdmin, [Sapporo])));
+        var sapporoAdmin = new Admin.AdminClient(Channel(Pki.Ca.IssueAdminCertificate("admin-011002", CallerRole.MunicipalityAdmin, [Sapporo])));
         var notCentral = await Assert.ThrowsAsync<RpcException>(async () => await sapporoAdmin.RevokeCertificateAsync(request, cancellationToken: Cancel));
         Assert.Equal((StatusCode.PermissionDenied, "NotCentralIt"), (notCentral.StatusCode, notCentral.Trailers.GetValue(HubRefusal.ReasonTrailer)));
         Assert.False(string.IsNullOrEmpty(Encoding.UTF8.GetString(notCentral.Trailers.GetValueBytes(HubRefusal.MessageJaTrailer)!)));
 
-        var chiyodaIt = new Admin.AdminClient(Channel(_pki.Ca.IssueAdminCertificate("it-chiyoda", CallerRole.CentralIt, [Chiyoda])));
+        var chiyodaIt = new Admin.AdminClient(Channel(Pki.Ca.IssueAdminCertificate("it-chiyoda", CallerRole.CentralIt, [Chiyoda])));
         var otherMunicipality = await Assert.ThrowsAsync<RpcException>(async () => await chiyodaIt.RevokeCertificateAsync(request, cancellationToken: Cancel));
         Assert.Equal((StatusCode.PermissionDenied, TenantScope.OtherMunicipalityReason), (otherMunicipality.StatusCode, otherMunicipality.Trailers.GetValue(HubRefusal.ReasonTrailer)));
 
-        var terminalCaller = new Admin.AdminClient(Channel(_pki.Ca.IssueTerminalCertificate("011002-T002")));
+        var terminalCaller = new Admin.AdminClient(Channel(Pki.Ca.IssueTerminalCertificate("011002-T002")));
         var byTerminal = await Assert.ThrowsAsync<RpcException>(async () => await terminalCaller.RevokeCertificateAsync(request, cancellationToken: Cancel));
         Assert.Equal(StatusCode.PermissionDenied, byTerminal.StatusCode);
 
@@ -186,24 +162,17 @@ public sealed class RevocationTests : IAsyncLifetime
             new RevokeCertificateRequest { Serial = request.Serial, Subject = request.Subject, Reason = " " },
         })
         {
-            var e = await Assert.ThrowsAsync<RpcException>(async () => await _centralIt.RevokeCertificateAsync(bad, cancellationToken: Cancel));
+            var e = await Assert.ThrowsAsync<RpcException>(async () => await CentralIt.RevokeCertificateAsync(bad, cancellationToken: Cancel));
             Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         }
 
         // None of that revoked anything.
         Assert.Equal("011002-T001", (await terminal.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: Cancel)).Id);
-        Assert.DoesNotContain((await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
-    }
-
-    private GrpcChannel Channel(X509Certificate2 certificate)
-    {
-        var channel = _hub.Channel(certificate);
-        _channels.Add(channel);
-        return channel;
+        Assert.DoesNotContain((await CentralIt.ListAuditAsync(new ListAuditRequest { Municipality = "011002" }, cancellationToken: Cancel)).Entries, e => e.Action == "certificate.revoke");
     }
 
     private Task SetTerminalStatus(string terminalId, string status) =>
-        _centralIt.PutMasterAsync(new PutMasterRequest
+        CentralIt.PutMasterAsync(new PutMasterRequest
         {
             Municipality = terminalId[..6],
             Kind = MasterKinds.Terminal,
