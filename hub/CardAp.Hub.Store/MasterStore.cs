@@ -114,7 +114,8 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
     public const int MaxKeyLength = 256;
     public const int MaxPageSize = 10_000;
 
-    private const string Columns = "municipality, kind, row_key, payload, change_seq, deleted, updated_at";
+    /// <summary>The columns <see cref="ReadRow"/> reads, in its order.</summary>
+    internal const string Columns = "municipality, kind, row_key, payload, change_seq, deleted, updated_at";
 
     public async Task<MasterWrite> UpsertAsync(MunicipalityCode municipality, string kind, string key, JsonObject payload, CancellationToken cancellationToken = default) =>
         (await ApplyAsync(municipality, [MasterEdit.Upsert(kind, key, payload)], cancellationToken))[0];
@@ -294,17 +295,20 @@ public sealed class MasterStore(HubDatabase database) : IMasterStore
         var rows = new List<MasterRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new MasterRow(
-                MunicipalityCode.Parse(reader.GetString(0)),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt64(4),
-                reader.GetBoolean(5),
-                reader.GetFieldValue<DateTimeOffset>(6)));
+            rows.Add(ReadRow(reader));
         }
         return rows;
     }
+
+    /// <summary>A row of a query that selected <see cref="Columns"/>.</summary>
+    internal static MasterRow ReadRow(DbDataReader reader) => new(
+        MunicipalityCode.Parse(reader.GetString(0)),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.GetInt64(4),
+        reader.GetBoolean(5),
+        reader.GetFieldValue<DateTimeOffset>(6));
 
     private static void Validate(string kind, string key)
     {

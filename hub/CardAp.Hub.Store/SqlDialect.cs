@@ -8,7 +8,8 @@ namespace CardAp.Hub.Store;
 /// <summary>
 /// Everything that differs between the engines, in one place: how to connect, the migrations
 /// folder, the bootstrap of schema_migrations, "take the next change sequence", the master row
-/// upsert, paging, and the idempotent usage record insert and rollup increment. All other SQL in the store is common to the three engines
+/// upsert, paging, the idempotent usage record insert and rollup increment, and taking a sync
+/// stream's position row. All other SQL in the store is common to the three engines
 /// (named parameters are written @name everywhere).
 /// </summary>
 internal abstract class SqlDialect
@@ -55,6 +56,16 @@ internal abstract class SqlDialect
     /// <summary>Adds @records to the usage_rollup row of (@municipality, @date, @hour, @site, @terminal, @service, @outcome, @reason, @offline), creating it.</summary>
     public abstract string IncrementUsageRollup { get; }
 
+    /// <summary>
+    /// Creates the sync_streams row of (@municipality, @terminal, @stream) at through_seq 0 (@now) when
+    /// missing, also against a concurrent creation, and returns its through_seq, last_hash and
+    /// refused_seq (one row), row-locked until the transaction ends, so two pushes of one stream
+    /// run one after the other.
+    /// </summary>
+    public abstract string LockStreamPosition { get; }
+
+    protected const string StreamPositionValues = "@municipality, @terminal, @stream, 0, NULL, NULL, @now";
+
     protected const string UsageRecordColumns =
         "municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, outcome, reason, offline, training, received_at";
 
@@ -96,6 +107,12 @@ internal abstract class SqlDialect
         public override string IncrementUsageRollup =>
             $"INSERT INTO usage_rollup ({RollupKey}, records) VALUES ({RollupValues}, @records) " +
             $"ON CONFLICT ({RollupKey}) DO UPDATE SET records = usage_rollup.records + excluded.records";
+
+        // The no-op update takes the row lock on PostgreSQL (SQLite's write lock is already held from BEGIN).
+        public override string LockStreamPosition =>
+            $"INSERT INTO sync_streams (municipality, terminal, stream, through_seq, last_hash, refused_seq, updated_at) VALUES ({StreamPositionValues}) " +
+            "ON CONFLICT (municipality, terminal, stream) DO UPDATE SET through_seq = sync_streams.through_seq " +
+            "RETURNING through_seq, last_hash, refused_seq";
     }
 
     private sealed class SqliteDialect : StandardDialect
@@ -156,5 +173,11 @@ internal abstract class SqlDialect
             "WHERE municipality = @municipality AND local_date = @date AND local_hour = @hour AND site = @site AND terminal = @terminal " +
             "AND service = @service AND outcome = @outcome AND reason = @reason AND offline = @offline; " +
             $"IF @@ROWCOUNT = 0 INSERT INTO usage_rollup ({RollupKey}, records) VALUES ({RollupValues}, @records)";
+
+        public override string LockStreamPosition =>
+            "IF NOT EXISTS (SELECT 1 FROM sync_streams WITH (UPDLOCK, HOLDLOCK) WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream) " +
+            $"INSERT INTO sync_streams (municipality, terminal, stream, through_seq, last_hash, refused_seq, updated_at) VALUES ({StreamPositionValues}); " +
+            "SELECT through_seq, last_hash, refused_seq FROM sync_streams WITH (UPDLOCK, ROWLOCK) " +
+            "WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream";
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using CardAp.Shared.Domain;
+using CardAp.Shared.Hours;
 
 namespace CardAp.Hub.Store.Records;
 
@@ -33,8 +34,6 @@ public sealed class UsageRecords(HubDatabase database)
     /// <summary>The longest period one query may cover (a year and a bit, for year-on-year views).</summary>
     public const int MaxDays = 400;
 
-    private static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
-
     private const string RollupColumns = "municipality, local_date, local_hour, site, terminal, service, outcome, reason, offline";
 
     /// <summary>
@@ -47,16 +46,55 @@ public sealed class UsageRecords(HubDatabase database)
     public async Task<int> AddAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        for (var i = 0; i < records.Count; i++)
-        {
-            Validate(records[i], i);
-        }
+        ValidateAll(records);
         if (records.Count == 0)
         {
             return 0;
         }
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await InsertAsync(connection, transaction, records, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>
+    /// As <see cref="AddAsync(IReadOnlyList{UsageRecord}, CancellationToken)"/>, inside the caller's
+    /// transaction (sync stores an upload and its usage records together); the caller commits.
+    /// </summary>
+    internal async Task<int> AddAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(records);
+        ValidateAll(records);
+        return records.Count == 0 ? 0 : await InsertAsync(connection, transaction, records, cancellationToken);
+    }
+
+    /// <summary>Why the store would refuse this record (the field and the rule), or null when it would take it.</summary>
+    internal static string? Problem(UsageRecord record)
+    {
+        try
+        {
+            Validate(record, 0);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static void ValidateAll(IReadOnlyList<UsageRecord> records)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            Validate(records[i], i);
+        }
+    }
+
+    private async Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
         foreach (var municipality in records.Select(r => r.Municipality).Distinct())
         {
             if (await HubDatabase.ScalarAsync(connection, transaction, "SELECT code FROM municipalities WHERE code = @code",
@@ -100,7 +138,6 @@ public sealed class UsageRecords(HubDatabase database)
                 await increment.ExecuteNonQueryAsync(cancellationToken);
             }
         }
-        await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
@@ -185,7 +222,7 @@ public sealed class UsageRecords(HubDatabase database)
     }
 
     /// <summary>The Japan-time day of an instant as stored in local_date.</summary>
-    public static DateOnly LocalDay(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(JapanOffset).DateTime);
+    public static DateOnly LocalDay(DateTimeOffset instant) => JapanTime.DateOf(instant);
 
     /// <summary>A day as local_date stores it (yyyy-MM-dd, which sorts chronologically as text).</summary>
     public static string DayText(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -209,7 +246,7 @@ public sealed class UsageRecords(HubDatabase database)
 
     private static (string, object?)[] Parameters(UsageRecord record, DateTimeOffset now)
     {
-        var local = record.OccurredAt.ToOffset(JapanOffset);
+        var local = JapanTime.ToJapan(record.OccurredAt);
         return
         [
             ("@municipality", record.Municipality.Value), ("@terminal", record.Terminal), ("@stream", record.Stream), ("@seq", record.Seq),
@@ -242,7 +279,7 @@ public sealed class UsageRecords(HubDatabase database)
     {
         public static RollupKey Of(UsageRecord record)
         {
-            var local = record.OccurredAt.ToOffset(JapanOffset);
+            var local = JapanTime.ToJapan(record.OccurredAt);
             return new RollupKey(record.Municipality.Value, DayText(DateOnly.FromDateTime(local.DateTime)), (short)local.Hour, record.Site, record.Terminal,
                 record.Service, OutcomeName(record.Outcome), record.Reason ?? string.Empty, record.Offline);
         }
