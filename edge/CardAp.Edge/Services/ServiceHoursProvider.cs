@@ -1,7 +1,7 @@
 using CardAp.Shared.Domain;
 using System.Globalization;
 using CardAp.Edge.Errors;
-using CardAp.Edge.Hours;
+using CardAp.Shared.Hours;
 using CardAp.Edge.Master;
 using CardAp.Edge.Store;
 

@@ -1,5 +1,6 @@
 using CardAp.Hub.Options;
 using CardAp.Hub.Store.Records;
+using CardAp.Shared.Hours;
 using Microsoft.Extensions.Options;
 
 namespace CardAp.Hub.Extensions;
@@ -11,8 +12,6 @@ namespace CardAp.Hub.Extensions;
 public sealed class RetentionService(Retention retention, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionService> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -49,8 +48,7 @@ public sealed class RetentionService(Retention retention, IOptions<RetentionOpti
     /// <summary>The next instant (after <paramref name="now"/>) when Japan time reads <paramref name="at"/>.</summary>
     public static DateTimeOffset NextRun(DateTimeOffset now, TimeOnly at)
     {
-        var local = now.ToOffset(JapanOffset);
-        var today = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime).ToDateTime(at), JapanOffset);
+        var today = JapanTime.At(JapanTime.DateOf(now), at);
         return today > now ? today : today.AddDays(1);
     }
 }

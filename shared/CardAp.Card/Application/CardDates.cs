@@ -7,7 +7,7 @@ namespace CardAp.Card.Application;
 public static class CardDates
 {
     // Japan has no daylight saving time, so a fixed offset is exact and needs no tz database.
-    public static readonly TimeSpan JapanOffset = TimeSpan.FromHours(9);
+    public static readonly TimeSpan JapanOffset = CardAp.Shared.Hours.JapanTime.Offset;
 
     public static string Format(DateOnly date) => date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,4 @@
-using CardAp.Edge.Hours;
+using CardAp.Shared.Hours;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;

@@ -1,5 +1,5 @@
 using CardAp.Shared.Domain;
-using CardAp.Edge.Hours;
+using CardAp.Shared.Hours;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Operators;

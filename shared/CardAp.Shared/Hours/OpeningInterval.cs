@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>
 /// One opening interval within a day, in Japan local time: open from <see cref="Open"/> (inclusive) to

@@ -1,6 +1,6 @@
-using CardAp.Edge.Hours;
+using CardAp.Shared.Hours;
 
-namespace CardAp.Edge.Tests.Hours;
+namespace CardAp.Shared.Tests.Hours;
 
 public class ServiceHoursEvaluationTests
 {

@@ -1,4 +1,4 @@
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>Why a service is closed at an instant.</summary>
 public enum ClosedReason

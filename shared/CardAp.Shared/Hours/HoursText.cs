@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>Culture-independent date and time wording for the service-hours messages.</summary>
 internal static class HoursText

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>How a day became a day off under the national holiday law (国民の祝日に関する法律).</summary>
 public enum HolidayKind

@@ -1,4 +1,4 @@
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>
 /// A day on which a service is closed by local decision (e.g. 年末年始, a library's inventory days

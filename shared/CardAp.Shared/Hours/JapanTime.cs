@@ -1,10 +1,10 @@
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>Japan Standard Time: a fixed UTC+09:00 offset (Japan observes no daylight saving time).</summary>
 public static class JapanTime
 {
     /// <summary>The offset of Japan Standard Time from UTC.</summary>
-    public static readonly TimeSpan Offset = Card.Application.CardDates.JapanOffset;
+    public static readonly TimeSpan Offset = TimeSpan.FromHours(9);
 
     /// <summary>The same instant seen in Japan Standard Time (+09:00).</summary>
     public static DateTimeOffset ToJapan(DateTimeOffset instant) => instant.ToOffset(Offset);

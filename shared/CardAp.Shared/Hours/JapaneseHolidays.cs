@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>
 /// Japanese national holidays (国民の祝日) and the days off that follow from them (振替休日, 国民の休日),

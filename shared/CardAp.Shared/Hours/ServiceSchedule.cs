@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace CardAp.Edge.Hours;
+namespace CardAp.Shared.Hours;
 
 /// <summary>
 /// The service hours (サービス時間) of one service: opening intervals for each day of the week, whether it opens on
