@@ -159,11 +159,20 @@ public static class BackupRestore
         command.ExecuteScalar();
         command.CommandText = "PRAGMA synchronous = FULL";
         command.ExecuteNonQuery();
+        // Where each stream ended in the backup: numbers after these may already be at the hub
+        // for records this database no longer holds, and sync must not reuse them silently.
+        var lastSeq = new JsonObject();
+        foreach (var stream in OutboxStreams.All)
+        {
+            command.CommandText = $"SELECT coalesce(max(seq), 0) FROM {OutboxStreams.Table(stream)}";
+            lastSeq[stream] = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
         command.CommandText = "INSERT INTO sync_state (key, value) VALUES ('restore.pending', $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         command.Parameters.AddWithValue("$value", new JsonObject
         {
             ["backup"] = Path.GetFileName(backupPath),
             ["restoredAt"] = now.ToString("O", CultureInfo.InvariantCulture),
+            ["lastSeq"] = lastSeq,
         }.ToJsonString(StoreJson.Options));
         command.ExecuteNonQuery();
     }

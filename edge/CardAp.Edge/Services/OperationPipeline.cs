@@ -47,7 +47,9 @@ public sealed class OperationPipeline(
         var now = clock.GetUtcNow().ToOffset(Card.Application.CardDates.JapanOffset);
         try
         {
-            session = Authorize(request, service, operation);
+            // Known before the role check, so a refusal's audit names the operator and their training mode.
+            session = string.IsNullOrEmpty(request.Session) ? null : sessions.Require(request.Session);
+            Authorize(request, service, operation, session);
             hours.EnsureOpen(service, now);
             var online = hub.IsOnline;
             if (!online && service.OfflinePolicy(operation) == OfflinePolicy.OnlineOnly)
@@ -78,7 +80,7 @@ public sealed class OperationPipeline(
                 var outcome = service.Module.Execute(context);
                 var transaction = new NewTransaction(
                     request.RequestId, now, service.Module.Id, operation.Name, context.CardRef, member, session?.OperatorId,
-                    outcome.Item, outcome.Amount, isTraining, outcome.Payload ?? []);
+                    outcome.Item, outcome.Amount, isTraining, outcome.Payload ?? [], Offline: !online);
                 var audit = new AuditEntry(now, $"{service.Module.Id}.{operation.Name}", "ok", session?.OperatorId, context.CardRef,
                     new JsonObject { ["requestId"] = request.RequestId, ["training"] = isTraining });
                 var receipt = records.RecordTransaction(transaction, audit);
@@ -94,14 +96,14 @@ public sealed class OperationPipeline(
         }
         catch (EdgeRefusal refusal)
         {
-            AuditRefusal(now, $"{request.Service}.{request.Operation}", session?.OperatorId, refusal);
+            AuditRefusal(now, request, session, refusal);
             throw;
         }
     }
 
-    private OperatorSession? Authorize(OperationRequest request, TunedService service, OperationDefinition operation)
+    private static void Authorize(OperationRequest request, TunedService service, OperationDefinition operation, OperatorSession? session)
     {
-        if (string.IsNullOrEmpty(request.Session))
+        if (session is null)
         {
             if (!service.KioskAllowed(operation))
             {
@@ -113,16 +115,14 @@ public sealed class OperationPipeline(
             {
                 throw EdgeRefusal.InvalidField("pin", "a kiosk operation needs the resident's PIN.", "端末での利用には暗証番号が必要です。");
             }
-            return null;
+            return;
         }
-        var session = sessions.Require(request.Session);
         if (!operation.Roles.Contains(session.Role))
         {
             throw new EdgeRefusal(StatusCode.PermissionDenied, "RoleNotPermitted",
                 $"Your role ({session.Role}) may not perform \"{operation.Name}\" of {service.Module.NameEn}.",
                 $"あなたの権限({session.Role})では{service.Module.NameJa}の「{operation.Name}」は操作できません。");
         }
-        return session;
     }
 
     private static string MembershipOf(CardIdentity resident, TunedService service)
@@ -143,12 +143,21 @@ public sealed class OperationPipeline(
         return registration.Member.Value;
     }
 
-    private void AuditRefusal(DateTimeOffset now, string action, string? operatorId, EdgeRefusal refusal)
+    // The hub turns these entries into refused usage records (ADR 0010): it reads the service,
+    // operation, training flag and reason from the detail, not by parsing the action.
+    private void AuditRefusal(DateTimeOffset now, OperationRequest request, OperatorSession? session, EdgeRefusal refusal)
     {
         try
         {
-            records.RecordAudit(new AuditEntry(now, action, "refused", operatorId, null,
-                new JsonObject { ["reason"] = refusal.Reason, ["message"] = refusal.MessageEn }));
+            records.RecordAudit(new AuditEntry(now, $"{request.Service}.{request.Operation}", AuditEntry.Refused, session?.OperatorId, null, new JsonObject
+            {
+                ["requestId"] = request.RequestId,
+                ["service"] = request.Service,
+                ["operation"] = request.Operation,
+                ["training"] = training.Terminal || session?.Training == true,
+                ["reason"] = refusal.Reason,
+                ["message"] = refusal.MessageEn,
+            }));
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
         {

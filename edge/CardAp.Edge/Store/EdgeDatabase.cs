@@ -67,6 +67,10 @@ public sealed class EdgeDatabase : IDisposable
             _store = new StoreSession(_writer);
             SchemaVersion = Migrate(migrations);
             BindTerminal();
+            if (SchemaVersion >= Migrations.StagingVersion)
+            {
+                DiscardStagedSnapshot();
+            }
             _masterVersion = ReadLong(StateKeys.MasterVersion);
         }
         catch (SqliteException e)
@@ -405,6 +409,21 @@ public sealed class EdgeDatabase : IDisposable
         }
         return 0;
     });
+
+    // A hub snapshot still staged at start was interrupted (crash, kill): its pages are of no use
+    // without the rest, and the set it was to replace was never touched.
+    private void DiscardStagedSnapshot()
+    {
+        var discarded = Write(store =>
+        {
+            store.Execute("DELETE FROM sync_state WHERE key = $key", ("$key", StateKeys.MasterStaging));
+            return store.Execute("DELETE FROM master_staging");
+        });
+        if (discarded > 0)
+        {
+            _logger.LogWarning("Discarded {Rows} rows of a master snapshot interrupted before it was complete; the next sync takes it again", discarded);
+        }
+    }
 
     private long ReadLong(string key)
     {

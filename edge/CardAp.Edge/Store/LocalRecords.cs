@@ -14,7 +14,7 @@ namespace CardAp.Edge.Store;
 public sealed class LocalRecords(EdgeDatabase database)
 {
     private const string TransactionColumns =
-        "seq, id, local_time, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq";
+        "seq, id, local_time, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline";
 
     /// <summary>
     /// Records a transaction and its audit entry in one durable SQLite transaction (the transaction
@@ -65,11 +65,12 @@ public sealed class LocalRecords(EdgeDatabase database)
             var auditSeq = preparedAudit.AppendTo(store);
             var next = (long)store.Scalar("SELECT coalesce(max(seq), 0) + 1 FROM transactions")!;
             store.Execute(
-                "INSERT INTO transactions (seq, id, local_time, utc_ticks, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq) " +
-                "VALUES ($seq, $id, $time, $ticks, $service, $operation, $card, $member, $operator, $item, $amount, $training, $payload, $audit)",
+                "INSERT INTO transactions (seq, id, local_time, utc_ticks, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline) " +
+                "VALUES ($seq, $id, $time, $ticks, $service, $operation, $card, $member, $operator, $item, $amount, $training, $payload, $audit, $offline)",
                 ("$seq", next), ("$id", id), ("$time", localTime), ("$ticks", transaction.LocalTime.UtcTicks), ("$service", service),
                 ("$operation", operation), ("$card", cardRef), ("$member", member), ("$operator", @operator), ("$item", item),
-                ("$amount", transaction.Amount), ("$training", transaction.Training ? 1 : 0), ("$payload", payload), ("$audit", auditSeq));
+                ("$amount", transaction.Amount), ("$training", transaction.Training ? 1 : 0), ("$payload", payload), ("$audit", auditSeq),
+                ("$offline", transaction.Offline ? 1 : 0));
             store.Execute("INSERT INTO outbox (stream, seq) VALUES ('transactions', $seq)", ("$seq", next));
             return new TransactionReceipt(next, auditSeq, Duplicate: false);
         });
@@ -229,7 +230,7 @@ public sealed class LocalRecords(EdgeDatabase database)
                 reader.GetInt64(0), reader.GetString(1), RecordValidation.ParseTime(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
                 NullableString(reader, 5), NullableString(reader, 6), NullableString(reader, 7), NullableString(reader, 8),
                 reader.IsDBNull(9) ? null : reader.GetInt64(9), reader.GetInt64(10) == 1, reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetInt64(12)));
+                reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.GetInt64(13) == 1));
         }
         return result;
     });

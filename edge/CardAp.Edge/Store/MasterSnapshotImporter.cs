@@ -78,6 +78,8 @@ public sealed class MasterSnapshotImporter(EdgeDatabase database, TimeProvider c
             }
             store.SetState(StateKeys.MasterCheckpoint, parsed.Sequence.ToString(CultureInfo.InvariantCulture));
             store.SetState(StateKeys.MasterMunicipality, parsed.Municipality);
+            // A file's set was not built for the hub's scope of this terminal: sync replaces it with a hub snapshot.
+            store.Execute("DELETE FROM sync_state WHERE key = $key", ("$key", StateKeys.MasterScope));
             store.SetState(StateKeys.MasterSnapshot, new JsonObject
             {
                 ["source"] = source,

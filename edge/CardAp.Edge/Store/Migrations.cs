@@ -10,6 +10,9 @@ internal static class Migrations
     /// <summary>'CAPE' in the database header: marks the file as a CardAp edge database.</summary>
     public const int ApplicationId = 0x43415045;
 
+    /// <summary>The migration that adds the snapshot staging table (older schemas exist only in upgrade tests).</summary>
+    public const int StagingVersion = 2;
+
     public static IReadOnlyList<Migration> All { get; } =
     [
         new(1, "initial schema: master data, local records, outbox, sync state", $$"""
@@ -94,6 +97,22 @@ internal static class Migrations
             CREATE TABLE sync_state (
                 key   TEXT NOT NULL PRIMARY KEY,
                 value TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
+        // Rows recorded before this migration say "online" (0): the flag did not exist, and the
+        // hub's offline share should under-count rather than invent offline work.
+        new(2, "sync: offline flag on transactions, staging table for hub snapshots", """
+            ALTER TABLE transactions ADD COLUMN offline INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1));
+
+            -- A hub snapshot arrives in pages; they collect here and replace master_data in one
+            -- transaction, so no reader ever sees half a set. Emptied at every start: a snapshot
+            -- interrupted by a crash is taken again from its first page.
+            CREATE TABLE master_staging (
+                kind    TEXT    NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
+                key     TEXT    NOT NULL CHECK (length(key) BETWEEN 1 AND 256),
+                payload TEXT    NOT NULL CHECK (json_valid(payload) AND json_type(payload) = 'object'),
+                version INTEGER NOT NULL DEFAULT 0 CHECK (version >= 0),
+                PRIMARY KEY (kind, key)
             ) WITHOUT ROWID;
             """),
     ];

@@ -9,7 +9,8 @@ namespace CardAp.Edge.Store;
 /// <paramref name="Item"/> is what the transaction is about (book id, shelter id, household...).
 /// <paramref name="Amount"/> is a signed quantity such as points. Training records are kept but left
 /// out of sums, counts and queries unless asked for. The payload must not hold PINs or passwords
-/// (refused, see ADR 0004). Empty optional strings are stored as null.
+/// (refused, see ADR 0004). Empty optional strings are stored as null. <paramref name="Offline"/>
+/// says the hub was unreachable when the operation ran (the hub reports the offline share).
 /// </summary>
 public sealed record NewTransaction(
     string Id,
@@ -22,4 +23,5 @@ public sealed record NewTransaction(
     string? Item,
     long? Amount,
     bool Training,
-    JsonObject? Payload = null);
+    JsonObject? Payload = null,
+    bool Offline = false);

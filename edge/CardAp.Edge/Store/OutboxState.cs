@@ -88,6 +88,38 @@ public sealed class OutboxState(EdgeDatabase database)
         });
     }
 
+    /// <summary>
+    /// After a restore from backup (ADR 0004): where each stream ended in the backup, or null when
+    /// no restore awaits reconciliation with the hub. A stream without a recorded end is 0.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? RestoredThrough()
+    {
+        if (GetState(StateKeys.RestorePending) is not { } text)
+        {
+            return null;
+        }
+        var result = OutboxStreams.All.ToDictionary(s => s, _ => 0L, StringComparer.Ordinal);
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(text)?["lastSeq"] is System.Text.Json.Nodes.JsonObject lastSeq)
+            {
+                foreach (var stream in OutboxStreams.All)
+                {
+                    result[stream] = lastSeq[stream]?.GetValue<long>() ?? 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            // An unreadable mark counts as "nothing known": every stream is then checked against 0, the strictest reading.
+        }
+        return result;
+    }
+
+    /// <summary>Sync found the restored database consistent with the hub: the restore mark goes.</summary>
+    public void ClearRestorePending() => database.Write(store =>
+        store.Execute("DELETE FROM sync_state WHERE key = $key", ("$key", StateKeys.RestorePending)));
+
     /// <summary>A sync_state value, or null.</summary>
     public string? GetState(string key)
     {

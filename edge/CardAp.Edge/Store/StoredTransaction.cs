@@ -17,7 +17,8 @@ public sealed record StoredTransaction(
     long? Amount,
     bool Training,
     string PayloadJson,
-    long? AuditSeq)
+    long? AuditSeq,
+    bool Offline)
 {
     /// <summary>Parses the payload (a new object on each call).</summary>
     public JsonObject ParsePayload() => JsonNode.Parse(PayloadJson)?.AsObject() ?? [];
