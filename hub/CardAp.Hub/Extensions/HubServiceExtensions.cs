@@ -53,6 +53,7 @@ public static class HubServiceExtensions
         builder.Services.AddGrpcHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy());
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
         builder.AddHubReports();
+        builder.AddHubSync();
         return builder;
     }
 
@@ -60,6 +61,7 @@ public static class HubServiceExtensions
     {
         app.MapGrpcService<AdminService>();
         app.MapHubReports();
+        app.MapHubSync();
         app.MapGrpcHealthChecksService();
         return app;
     }
