@@ -186,7 +186,9 @@ public sealed record RefusedOperation(long Seq, DateTimeOffset OccurredAt, strin
 
 /// <summary>
 /// The edge audits every refused service operation as action "service.operation", outcome "refused",
-/// with the refusal's reason (and, when known, "offline" and "training") in the detail.
+/// with the refusal's reason, and also the service, operation and training flag (and "offline" when
+/// known), in the detail. The detail's names win over the action's, which the edge builds from the
+/// request before it knew whether the names were valid.
 /// </summary>
 public static class AuditRefusals
 {
@@ -197,17 +199,13 @@ public static class AuditRefusals
     {
         ArgumentNullException.ThrowIfNull(entry);
         service = operation = string.Empty;
-        if (entry.Outcome != RefusedOutcome)
-        {
-            return false;
-        }
         var dot = entry.Action.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0)
+        if (entry.Outcome != RefusedOutcome || dot <= 0)
         {
             return false;
         }
-        service = entry.Action[..dot];
-        operation = entry.Action[(dot + 1)..];
+        service = DetailText(entry.DetailJson, "service") ?? entry.Action[..dot];
+        operation = DetailText(entry.DetailJson, "operation") ?? entry.Action[(dot + 1)..];
         return true;
     }
 
@@ -227,15 +225,17 @@ public static class AuditRefusals
     }
 
     /// <summary>The detail's "reason" string, or null.</summary>
-    public static string? ReasonOf(string detailJson)
+    public static string? ReasonOf(string detailJson) => DetailText(detailJson, "reason");
+
+    private static string? DetailText(string detailJson, string name)
     {
         try
         {
             using var document = JsonDocument.Parse(detailJson);
             return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("reason", out var reason)
-                && reason.ValueKind == JsonValueKind.String
-                ? reason.GetString()
+                && document.RootElement.TryGetProperty(name, out var value)
+                && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
                 : null;
         }
         catch (JsonException)
