@@ -11,6 +11,8 @@ using CardAp.Edge.Operators;
 using CardAp.Edge.Readers;
 using CardAp.Edge.Services;
 using CardAp.Edge.Store;
+using CardAp.Edge.Sync;
+using CardAp.Sync.Edge;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -32,6 +34,7 @@ public sealed class TerminalService(
     EdgeDatabase database,
     MasterSnapshotImporter importer,
     BackupService backup,
+    SyncBackgroundService sync,
     Microsoft.Extensions.Options.IOptions<EdgeStoreOptions> storeOptions,
     TimeProvider clock) : Terminal.TerminalBase
 {
@@ -190,8 +193,72 @@ public sealed class TerminalService(
             reply.LastSync = Timestamp.FromDateTimeOffset(lastSync);
         }
         reply.Backlog.AddRange(outbox.Backlog().Select(b => new StreamBacklog { Stream = b.Stream, Pending = b.Pending }));
+        reply.Sync = SyncState(sync.Status);
+        // The outbox as of now, not as of the last sync.
+        reply.Sync.Backlog = reply.Backlog.Sum(b => b.Pending);
         return Task.FromResult(reply);
     }
+
+    public override async Task<SyncNowReply> SyncNow(SyncNowRequest request, ServerCallContext context)
+    {
+        var outcome = await sync.SyncNowAsync(context.CancellationToken);
+        var pushed = outcome.Pushed.Values.Sum();
+        var reply = new SyncNowReply
+        {
+            Succeeded = outcome.Succeeded,
+            FinishedAt = Timestamp.FromDateTimeOffset(outcome.FinishedAt),
+            MasterChanges = outcome.ChangesApplied,
+            SnapshotRows = outcome.SnapshotRows,
+            Quarantined = outcome.Quarantined.Count,
+            MessageEn = outcome.Error?.MessageEn
+                ?? $"Sync completed: {pushed} record(s) sent, {outcome.ChangesApplied + outcome.SnapshotRows} master data change(s) received.",
+            MessageJa = outcome.Error?.MessageJa
+                ?? $"同期が完了しました。記録{pushed}件を送信し、マスタデータの変更{outcome.ChangesApplied + outcome.SnapshotRows}件を受信しました。",
+        };
+        if (outcome.Error is { } error)
+        {
+            reply.Problem = Problem(error);
+        }
+        reply.Pushed.AddRange(outcome.Pushed.Select(p => new StreamBacklog { Stream = p.Key, Pending = p.Value }));
+        return reply;
+    }
+
+    private static SyncState SyncState(EdgeSyncStatus status)
+    {
+        var engine = status.Engine;
+        var state = new SyncState
+        {
+            Configured = status.Configured,
+            Running = engine.Running,
+            Phase = engine.Progress?.Phase ?? string.Empty,
+            ProgressDone = engine.Progress?.Done ?? 0,
+            ProgressTotal = engine.Progress?.Total ?? 0,
+            ConsecutiveFailures = engine.ConsecutiveFailures,
+            Backlog = engine.Backlog,
+            ClockSkewKnown = engine.ClockSkew is not null,
+            ClockSkewMs = (long)(engine.ClockSkew?.TotalMilliseconds ?? 0),
+            MasterCheckpoint = engine.MasterCheckpoint,
+        };
+        if (engine.LastSuccess is { } success)
+        {
+            state.LastSuccess = Timestamp.FromDateTimeOffset(success);
+        }
+        if (engine.LastAttempt is { } attempt)
+        {
+            state.LastAttempt = Timestamp.FromDateTimeOffset(attempt);
+        }
+        if (status.NextAttempt is { } next)
+        {
+            state.NextAttempt = Timestamp.FromDateTimeOffset(next);
+        }
+        if (engine.LastError is { } error)
+        {
+            state.LastError = Problem(error);
+        }
+        return state;
+    }
+
+    private static SyncProblem Problem(SyncError error) => new() { Reason = error.Reason, MessageEn = error.MessageEn, MessageJa = error.MessageJa };
 
     public override Task<SetTrainingModeReply> SetTrainingMode(SetTrainingModeRequest request, ServerCallContext context)
     {

@@ -35,6 +35,7 @@ public static class EdgeServiceExtensions
         builder.Services.AddHostedService<ReaderWatcher>();
         builder.Services.AddSingleton<HubConnectivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HubConnectivity>());
+        builder.AddEdgeSync();
 
         builder.Services.AddSingleton<TrustStoreProvider>();
         builder.Services.AddSingleton<CardIdentification>();

@@ -6,17 +6,48 @@ using Microsoft.Extensions.Options;
 namespace CardAp.Edge.Hub;
 
 /// <summary>
-/// Whether the hub is reachable now, from a periodic gRPC health probe. Online-only operations
-/// are refused while it is not; everything else keeps working. With no hub configured the
-/// terminal is offline by definition.
+/// Whether the hub is reachable now, from a periodic gRPC health probe and from what sync
+/// observes (<see cref="ReportContact"/>). Online-only operations are refused while it is not;
+/// everything else keeps working. With no hub configured the terminal is offline by definition.
 /// </summary>
 public sealed class HubConnectivity(IOptions<EdgeOptions> options, TimeProvider clock, ILogger<HubConnectivity> logger) : BackgroundService
 {
+    private readonly Lock _gate = new();
     private volatile bool _online;
 
     public bool IsOnline => _online;
 
     public DateTimeOffset? LastContact { get; private set; }
+
+    /// <summary>Raised when the hub becomes reachable after it was not (sync runs at once instead of waiting out its backoff).</summary>
+    public event EventHandler? BecameReachable;
+
+    /// <summary>
+    /// Records an observation of the hub: it answered (<paramref name="reachable"/>) or no answer came.
+    /// Raises <see cref="BecameReachable"/> on the change from unreachable to reachable.
+    /// </summary>
+    public void ReportContact(bool reachable)
+    {
+        bool wasOnline;
+        lock (_gate)
+        {
+            wasOnline = _online;
+            _online = reachable;
+            if (reachable)
+            {
+                LastContact = clock.GetUtcNow();
+            }
+        }
+        if (wasOnline == reachable)
+        {
+            return;
+        }
+        logger.LogWarning("Hub is now {State}", reachable ? "reachable (online)" : "unreachable (offline)");
+        if (reachable)
+        {
+            BecameReachable?.Invoke(this, EventArgs.Empty);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,20 +61,18 @@ public sealed class HubConnectivity(IOptions<EdgeOptions> options, TimeProvider 
         var client = new Grpc.Health.V1.Health.HealthClient(channel);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wasOnline = _online;
             try
             {
                 // A real-time bound: the probe must not hang, whatever the business clock says.
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(3));
                 var reply = await client.CheckAsync(new HealthCheckRequest(), cancellationToken: timeout.Token);
-                _online = reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
-                LastContact = clock.GetUtcNow();
+                ReportContact(reply.Status == HealthCheckResponse.Types.ServingStatus.Serving);
             }
             catch (Grpc.Core.RpcException e)
             {
-                _online = false;
                 logger.LogDebug("Hub probe failed: {Status}", e.StatusCode);
+                ReportContact(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -51,12 +80,8 @@ public sealed class HubConnectivity(IOptions<EdgeOptions> options, TimeProvider 
             }
             catch (OperationCanceledException)
             {
-                _online = false;
                 logger.LogDebug("Hub probe timed out");
-            }
-            if (wasOnline != _online)
-            {
-                logger.LogWarning("Hub is now {State}", _online ? "reachable (online)" : "unreachable (offline)");
+                ReportContact(false);
             }
             try
             {
