@@ -25,7 +25,7 @@ public sealed class AdminService(
     RegistrationImporter importer,
     HubAuditStore audit,
     RevokedCertificateStore revocations,
-    ServiceTuningValidator tuning) : Admin.AdminBase
+    MasterValidator validator) : Admin.AdminBase
 {
     public const int DefaultAuditPage = 100;
 
@@ -75,8 +75,8 @@ public sealed class AdminService(
         {
             throw Invalid("payload_json", "is not valid JSON: " + e.Message, "JSONとして読み取れません。");
         }
-        // A bad tuning row is refused here, naming each field, instead of being ignored by every edge later.
-        await tuning.EnsureValidAsync(code, request.Kind, request.Key, payload, context.CancellationToken);
+        // A bad tuning or hours row is refused here, naming each field, instead of failing at every edge later.
+        await validator.EnsureValidAsync(code, request.Kind, request.Key, payload, context.CancellationToken);
         var write = (await StoreCall(() => master.ApplyAsync(code, [MasterEdit.Upsert(request.Kind, request.Key, payload)],
             [MasterAudit(code, caller, "master.put", request.Kind, request.Key)], context.CancellationToken)))[0];
         return new MasterWriteReply { Changed = write.Changed, ChangeSeq = write.ChangeSeq };

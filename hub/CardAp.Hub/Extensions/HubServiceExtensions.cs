@@ -37,6 +37,7 @@ public static class HubServiceExtensions
         builder.Services.AddSingleton<MunicipalityStore>();
         builder.Services.AddSingleton<RegistrationImporter>();
         builder.Services.AddSingleton<ServiceTuningValidator>();
+        builder.Services.AddSingleton<MasterValidator>();
         builder.Services.AddSingleton<HubAuditStore>();
         builder.Services.AddSingleton<RevokedCertificateStore>();
         builder.Services.AddHostedService<HubDatabaseMigration>();

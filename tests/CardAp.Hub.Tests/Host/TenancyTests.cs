@@ -86,7 +86,7 @@ public sealed class TenancyTests : TwoMunicipalityHub
     }
 
     [Fact]
-    public async Task Service_tuning_is_checked_against_the_services_settings_before_it_is_stored()
+    public async Task Service_tuning_and_hours_are_checked_before_they_are_stored()
     {
         var chiyoda = AdminOf(Chiyoda);
         var good = await chiyoda.PutMasterAsync(new PutMasterRequest
@@ -102,6 +102,13 @@ public sealed class TenancyTests : TwoMunicipalityHub
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("settings.loanLimit", e.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("settings.loanLimit", Encoding.UTF8.GetString(e.Trailers.GetValueBytes(HubRefusal.MessageJaTrailer)!), StringComparison.Ordinal);
+
+        var hours = await Assert.ThrowsAsync<RpcException>(async () => await chiyoda.PutMasterAsync(new PutMasterRequest
+        {
+            Municipality = "131016", Kind = MasterKinds.ServiceHours, Key = "library", PayloadJson = """{"service":"library","days":{"moonday":["09:00-17:00"]}}""",
+        }, cancellationToken: Cancel));
+        Assert.Equal(StatusCode.InvalidArgument, hours.StatusCode);
+        Assert.Contains("moonday", hours.Status.Detail, StringComparison.Ordinal);
 
         var stored = await chiyoda.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = MasterKinds.ServiceTuning }, cancellationToken: Cancel);
         Assert.Contains("\"5\"", Assert.Single(stored.Rows).PayloadJson, StringComparison.Ordinal);
