@@ -397,14 +397,14 @@ public sealed class SyncEngine : IDisposable
         {
             var hub = positions.GetValueOrDefault(stream);
             var last = _store.LastSeq(stream);
-            if (hub > last)
-            {
-                run.Fail(SyncErrors.StreamAhead(stream, hub, last));
-                blocked = true;
-            }
-            else if (restored is not null && hub > restored.GetValueOrDefault(stream))
+            if (restored is not null && hub > restored.GetValueOrDefault(stream))
             {
                 run.Fail(SyncErrors.RestoredBehindHub(stream, restored.GetValueOrDefault(stream), hub));
+                blocked = true;
+            }
+            else if (hub > last)
+            {
+                run.Fail(SyncErrors.StreamAhead(stream, hub, last));
                 blocked = true;
             }
         }
