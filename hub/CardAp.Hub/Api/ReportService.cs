@@ -5,6 +5,7 @@ using CardAp.Hub.Reports;
 using CardAp.Hub.Reports.Output;
 using CardAp.Hub.Security;
 using CardAp.Hub.Store.Records;
+using CardAp.Hub.Store.Sync;
 using CardAp.Shared.Domain;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -22,6 +23,7 @@ public sealed class ReportService(
     UsageReports reports,
     FleetView fleet,
     Retention retention,
+    SyncIngest sync,
     IOptions<FleetOptions> fleetOptions,
     IOptions<RetentionOptions> retentionOptions,
     ILogger<ReportService> logger) : Reports.ReportsBase
@@ -29,6 +31,7 @@ public sealed class ReportService(
     private const string RefusalsTable = "refusals";
     private const int DefaultWidth = 1200;
     private const int DefaultHeight = 600;
+    private const int DefaultQuarantinePage = 100;
 
     public override async Task<UsageReply> GetUsage(UsageRequest request, ServerCallContext context)
     {
@@ -84,6 +87,7 @@ public sealed class ReportService(
         var municipality = TenantScope.Require(Admin(context), request.Municipality);
         var options = fleetOptions.Value;
         var reply = new FleetReply();
+        var quarantined = await sync.QuarantineCountsAsync(municipality, context.CancellationToken);
         foreach (var terminal in await fleet.ListAsync(municipality, options.StaleAfter, options.ClockSkewAlarm, context.CancellationToken))
         {
             var status = new TerminalStatus
@@ -94,6 +98,7 @@ public sealed class ReportService(
                 Registered = terminal.Registered,
                 Stale = terminal.Stale,
                 ClockSkewAlarm = terminal.ClockSkewAlarm,
+                Quarantined = quarantined.GetValueOrDefault(terminal.Terminal),
             };
             if (terminal.LastContact is { } contact)
             {
@@ -131,6 +136,27 @@ public sealed class ReportService(
             Records = m.Records,
             Tombstones = m.Tombstones,
             PurgedThroughSeq = m.PurgedThroughSeq,
+        }));
+        return reply;
+    }
+
+    public override async Task<QuarantineReply> ListQuarantine(QuarantineRequest request, ServerCallContext context)
+    {
+        var municipality = TenantScope.Require(Admin(context), request.Municipality);
+        var limit = request.Limit == 0 ? DefaultQuarantinePage : request.Limit;
+        if (limit is < 1 or > SyncIngest.MaxQuarantinePage)
+        {
+            throw Invalid("limit", $"must be 0 (for {DefaultQuarantinePage}) or 1 to {SyncIngest.MaxQuarantinePage}.", $"0({DefaultQuarantinePage}件)または1~{SyncIngest.MaxQuarantinePage}で指定してください。");
+        }
+        var reply = new QuarantineReply();
+        reply.Records.AddRange((await sync.QuarantineAsync(municipality, limit, context.CancellationToken)).Select(q => new QuarantinedRecordMessage
+        {
+            Terminal = q.Terminal,
+            Stream = q.Stream,
+            Seq = q.Seq,
+            Reason = q.Reason,
+            RecordJson = q.RecordJson,
+            ReceivedAt = Timestamp.FromDateTimeOffset(q.ReceivedAt),
         }));
         return reply;
     }

@@ -11,8 +11,15 @@ internal static class SyncRecords
 {
     public static readonly TimeSpan Japan = TimeSpan.FromHours(9);
 
-    /// <summary>A weekday morning in Japan, well within any plausibility window.</summary>
-    public static readonly DateTimeOffset Morning = new(2026, 10, 5, 10, 0, 0, Japan);
+    /// <summary>
+    /// 10:00 in Japan three days ago: recent enough for retention and the hub's plausibility window
+    /// (a record from after the hub's clock is impossible), whenever the tests run.
+    /// </summary>
+    public static readonly DateTimeOffset Morning =
+        new(DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(Japan).DateTime.AddDays(-3)).ToDateTime(new TimeOnly(10, 0)), Japan);
+
+    /// <summary>The Japan-time day of <see cref="Morning"/>, as reports and usage records use it.</summary>
+    public static DateOnly Day => DateOnly.FromDateTime(Morning.DateTime);
 
     public static TransactionRecord Transaction(long seq, string service = "library", string operation = "borrow",
         bool training = false, bool offline = false, DateTimeOffset? at = null, string payload = """{"title":"坊っちゃん"}""") => new()

@@ -42,7 +42,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal((5L, 0, 5), (again.AcknowledgedThrough, again.Stored, again.Duplicates));
         Assert.Equal((8L, 3, 2), (overlapping.AcknowledgedThrough, overlapping.Stored, overlapping.Duplicates));
         Assert.Equal(8, await CountAsync("edge_transactions", municipality, terminal));
-        Assert.Equal(8, await new UsageRecords(fixture.Database).CountAsync(municipality, Day, Day, Ct));
+        Assert.Equal(8, await new UsageRecords(fixture.Database).CountAsync(municipality, SyncRecords.Day, SyncRecords.Day, Ct));
         Assert.Equal([new StreamPositionRow("transactions", 8), new StreamPositionRow("audit", 0), new StreamPositionRow("telemetry", 0)],
             await Ingest.PositionsAsync(municipality, terminal, Ct));
     }
@@ -58,7 +58,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal(40, outcomes.Sum(o => o.Stored));
         Assert.Equal(3 * 40, outcomes.Sum(o => o.Duplicates));
         Assert.Equal(40, await CountAsync("edge_transactions", municipality, terminal));
-        Assert.Equal(40, await new UsageRecords(fixture.Database).CountAsync(municipality, Day, Day, Ct));
+        Assert.Equal(40, await new UsageRecords(fixture.Database).CountAsync(municipality, SyncRecords.Day, SyncRecords.Day, Ct));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
 
         Assert.Equal((3L, 5L, "transactions"), (gap.Through, gap.FirstSeq, gap.Stream));
         Assert.Equal(3, await CountAsync("edge_transactions", municipality, terminal));
-        Assert.Equal(3, await new UsageRecords(fixture.Database).CountAsync(municipality, Day, Day, Ct));
+        Assert.Equal(3, await new UsageRecords(fixture.Database).CountAsync(municipality, SyncRecords.Day, SyncRecords.Day, Ct));
         Assert.Equal(3, (await Ingest.PositionsAsync(municipality, terminal, Ct))[0].Through);
     }
 
@@ -153,7 +153,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal(["UnknownService", "BadJson", "ImpossibleTime"], outcome.Quarantined.Select(q => QuarantineReasons.CodeOf(q.Reason)));
         Assert.Equal([2L, 3L, 4L], outcome.Quarantined.Select(q => q.Seq));
         Assert.Equal(2, await CountAsync("edge_transactions", municipality, terminal));
-        Assert.Equal(2, await new UsageRecords(fixture.Database).CountAsync(municipality, Day, Day, Ct));
+        Assert.Equal(2, await new UsageRecords(fixture.Database).CountAsync(municipality, SyncRecords.Day, SyncRecords.Day, Ct));
 
         var quarantine = await Ingest.QuarantineAsync(municipality, 10, Ct);
         Assert.Equal([2L, 3L, 4L], quarantine.Select(q => q.Seq).Order());
@@ -206,7 +206,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal(6, await CountAsync("edge_audit", municipality, terminal)); // the unusable entry stays in the chain
         Assert.Equal("NoRefusalReason (detail_json.reason)", Assert.Single(audit.Quarantined).Reason);
 
-        var report = await new UsageReports(new UsageRecords(fixture.Database), TimeProvider.System).BuildAsync([municipality], Day, Day, Ct);
+        var report = await new UsageReports(new UsageRecords(fixture.Database), TimeProvider.System).BuildAsync([municipality], SyncRecords.Day, SyncRecords.Day, Ct);
         Assert.Equal(new UsageFigures(Done: 5, Offline: 1, Refused: 2), report.Total);
         Assert.Equal(
             new Dictionary<(string, string), long> { [("library", "CardSuspended")] = 1, [("points", "OutsideHours")] = 1 },
@@ -215,7 +215,7 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
             new Dictionary<string, long> { ["honcho"] = 5, [TerminalProfile.UnknownSite] = 2 },
             report.Table(UsageDimension.Site)!.Rows.ToDictionary(r => r.Keys[0], r => r.Figures.Done + r.Figures.Refused));
         // Training records are kept, only left out of the figures.
-        Assert.Equal(9, await new UsageRecords(fixture.Database).CountAsync(municipality, Day, Day, Ct));
+        Assert.Equal(9, await new UsageRecords(fixture.Database).CountAsync(municipality, SyncRecords.Day, SyncRecords.Day, Ct));
     }
 
     [Fact]
@@ -331,8 +331,6 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
         await Assert.ThrowsAsync<UnknownMunicipalityException>(() => Feed.HeadAsync(NewCode(), Ct));
         await Assert.ThrowsAsync<UnknownMunicipalityException>(() => Ingest.PushAsync(NewCode(), "999999-T1", SyncRecords.Push(SyncRecords.Transactions(1, 1)), Ct));
     }
-
-    private static readonly DateOnly Day = DateOnly.FromDateTime(SyncRecords.Morning.DateTime);
 
     /// <summary>What a terminal running only the library gets of <see cref="WriteMixedRowsAsync"/>: written by hand, not by SyncScope.</summary>
     private static readonly List<(string Kind, string Key, bool Deleted)> ExpectedForLibrary =
