@@ -27,7 +27,8 @@ public sealed class SyncBackgroundService(
     IEdgeSyncStore store,
     HubConnectivity hub,
     TimeProvider clock,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    Random? jitter = null) : BackgroundService
 {
     private const int MaxReceiveBytes = 32 * 1024 * 1024;
     private readonly Lazy<HubLink?> _link = new(() => HubLink.Create(edgeOptions.Value, syncOptions.Value, storeOptions.Value, store, clock, loggers));
@@ -122,7 +123,7 @@ public sealed class SyncBackgroundService(
                     waiter.TrySetResult(outcome);
                 }
                 _failures = outcome.Succeeded ? 0 : _failures + 1;
-                var delay = outcome.Succeeded ? options.Interval : SyncBackoff.Delay(_failures, options.BackoffBase, options.BackoffMax, Random.Shared);
+                var delay = outcome.Succeeded ? options.Interval : SyncBackoff.Delay(_failures, options.BackoffBase, options.BackoffMax, jitter ?? Random.Shared);
                 Interlocked.Exchange(ref _nextAttemptTicks, (clock.GetUtcNow() + delay).UtcTicks);
                 await WaitAsync(delay, stoppingToken);
             }

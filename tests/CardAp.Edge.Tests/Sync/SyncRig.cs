@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using CardAp.Edge.Store;
 using CardAp.Edge.Sync;
@@ -8,6 +9,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Abstractions;
 using SyncContract = CardAp.Sync.Contracts.Sync;
 
@@ -68,12 +70,35 @@ internal sealed class SyncRig : IAsyncDisposable
         return new SyncRig(app, AddressOf(app), hub, new TempStore(), configure);
     }
 
-    /// <summary>The fake hub alone on Kestrel (for the edge host's own channel).</summary>
-    public static async Task<WebApplication> HostAsync(FakeHub hub)
+    /// <summary>
+    /// The fake hub alone on Kestrel (for the edge host's own channel). With a CA and a server
+    /// certificate it speaks only mutual TLS, like the real hub: the client certificate must chain to the CA.
+    /// </summary>
+    public static async Task<WebApplication> HostAsync(FakeHub hub, X509Certificate2? ca = null, X509Certificate2? server = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            if (ca is null || server is null)
+            {
+                return;
+            }
+            l.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = server,
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                ClientCertificateValidation = (certificate, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(certificate);
+                },
+            });
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(hub);
         var app = builder.Build();
