@@ -144,7 +144,7 @@ public sealed class OperationPipeline(
     }
 
     // The hub turns these entries into refused usage records (ADR 0010): it reads the service,
-    // operation, training flag and reason from the detail, not by parsing the action.
+    // operation, training and offline flags and the reason from the detail, not by parsing the action.
     private void AuditRefusal(DateTimeOffset now, OperationRequest request, OperatorSession? session, EdgeRefusal refusal)
     {
         try
@@ -155,6 +155,7 @@ public sealed class OperationPipeline(
                 ["service"] = request.Service,
                 ["operation"] = request.Operation,
                 ["training"] = training.Terminal || session?.Training == true,
+                ["offline"] = !hub.IsOnline,
                 ["reason"] = refusal.Reason,
                 ["message"] = refusal.MessageEn,
             }));

@@ -117,6 +117,12 @@ public sealed class SyncBackgroundService(
                     }
                     break;
                 }
+                catch (Exception e)
+                {
+                    // An exception out of here would stop the host, and with it the counter: sync trouble must never do that.
+                    _logger.LogError(e, "Sync failed unexpectedly; it is retried with backoff");
+                    outcome = SyncOutcome.NotRun(clock.GetUtcNow(), SyncErrors.Local(e.Message));
+                }
                 ReportContact(outcome);
                 foreach (var waiter in served)
                 {

@@ -139,15 +139,16 @@ public sealed class SyncEngine : IDisposable
         var outcome = new SyncOutcome(run.StartedAt, finished, run.Error, run.HubReached, run.ChangesApplied, run.SnapshotRows,
             run.ReinitialiseReason, run.Pushed, run.Quarantined, run.ClockSkew);
         long? backlog = null;
+        long? checkpoint = null;
         try
         {
             backlog = _store.Backlog();
+            checkpoint = _store.MasterCheckpoint;
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "Could not read the outbox backlog after sync");
+            _logger.LogWarning(e, "Could not read the backlog and checkpoint after sync");
         }
-        var checkpoint = _store.MasterCheckpoint;
         Update(s => s with
         {
             Running = false,
@@ -157,7 +158,7 @@ public sealed class SyncEngine : IDisposable
             ConsecutiveFailures = outcome.Succeeded ? 0 : s.ConsecutiveFailures + 1,
             Backlog = backlog ?? s.Backlog,
             ClockSkew = outcome.ClockSkew ?? s.ClockSkew,
-            MasterCheckpoint = checkpoint,
+            MasterCheckpoint = checkpoint ?? s.MasterCheckpoint,
         });
         Log(outcome);
         foreach (var more in run.MoreErrors)

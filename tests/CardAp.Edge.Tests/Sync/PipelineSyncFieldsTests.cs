@@ -95,6 +95,7 @@ public sealed class PipelineSyncFieldsTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<RpcException>(async () => await _edge.Client.ExecuteAsync(refused, cancellationToken: Cancel));
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
 
+        _edge.Get<HubConnectivity>().ReportContact(true);
         var kiosk = Accrue(string.Empty, 10);
         kiosk.Pin = EdgeWorld.ResidentPin;
         await Assert.ThrowsAsync<RpcException>(async () => await _edge.Client.ExecuteAsync(kiosk, cancellationToken: Cancel));
@@ -103,10 +104,11 @@ public sealed class PipelineSyncFieldsTests : IAsyncLifetime
         Assert.Equal(2, audit.Count);
         var byOperator = JsonNode.Parse(audit[0].DetailJson)!;
         Assert.Equal("staff-2", audit[0].Operator);
-        Assert.Equal(("points", "accrue", true, "RoleNotPermitted", refused.RequestId),
-            ((string)byOperator["service"]!, (string)byOperator["operation"]!, (bool)byOperator["training"]!, (string)byOperator["reason"]!, (string)byOperator["requestId"]!));
+        Assert.Equal(("points", "accrue", true, true, "RoleNotPermitted", refused.RequestId),
+            ((string)byOperator["service"]!, (string)byOperator["operation"]!, (bool)byOperator["training"]!, (bool)byOperator["offline"]!,
+             (string)byOperator["reason"]!, (string)byOperator["requestId"]!));
         var atKiosk = JsonNode.Parse(audit[1].DetailJson)!;
-        Assert.Equal(("points", "accrue", false, "KioskNotAllowed"),
-            ((string)atKiosk["service"]!, (string)atKiosk["operation"]!, (bool)atKiosk["training"]!, (string)atKiosk["reason"]!));
+        Assert.Equal(("points", "accrue", false, false, "KioskNotAllowed"),
+            ((string)atKiosk["service"]!, (string)atKiosk["operation"]!, (bool)atKiosk["training"]!, (bool)atKiosk["offline"]!, (string)atKiosk["reason"]!));
     }
 }
