@@ -116,7 +116,7 @@ internal sealed class SyncWorld : IAsyncDisposable
     /// Syncs until a run succeeds (the first calls after the network returns may still fail),
     /// giving up after <paramref name="attempts"/> runs. Returns every run's reply.
     /// </summary>
-    public async Task<IReadOnlyList<SyncNowReply>> SyncUntilSucceededAsync(int attempts = 20)
+    public async Task<IReadOnlyList<SyncNowReply>> SyncUntilSucceededAsync(int attempts = 20, int pauseMs = 250)
     {
         var replies = new List<SyncNowReply>();
         for (var i = 0; i < attempts; i++)
@@ -127,7 +127,7 @@ internal sealed class SyncWorld : IAsyncDisposable
             {
                 return replies;
             }
-            await Task.Delay(250, Cancel);
+            await Task.Delay(pauseMs, Cancel);
         }
         throw new Xunit.Sdk.XunitException($"No sync succeeded in {attempts} runs; the last said: {replies[^1].MessageEn} ({replies[^1].Problem})");
     }
