@@ -58,6 +58,9 @@ public sealed class SyncIngest(HubDatabase database)
     public const string ChainBrokenAction = "sync.audit-chain-broken";
     public const int MaxQuarantinePage = 1000;
 
+    /// <summary>The longest quarantine reason (the column's size).</summary>
+    public const int MaxReasonLength = 256;
+
     private static readonly JsonFormatter RecordJson = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     private readonly UsageRecords _usage = new(database);
@@ -174,7 +177,7 @@ public sealed class SyncIngest(HubDatabase database)
             var reason = record.QuarantineReason ?? (use is null ? null : UsageRecords.Problem(use) is { } bad ? "Unusable (" + bad + ")" : null);
             if (reason is not null)
             {
-                quarantined.Add(new QuarantinedSeq(record.Seq, reason.Length > 256 ? reason[..256] : reason));
+                quarantined.Add(new QuarantinedSeq(record.Seq, reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason));
             }
             else if (use is not null)
             {

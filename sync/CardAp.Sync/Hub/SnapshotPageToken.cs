@@ -13,7 +13,8 @@ namespace CardAp.Sync.Hub;
 public sealed record SnapshotPageToken(long AsOfSeq, string Scope, string AfterKind, string AfterKey)
 {
     private const int Version = 1;
-    private const int MaxLength = 2048;
+    // A kind (64) and key (256) of characters JSON escapes as \uXXXX, base64-encoded, stay well under this.
+    private const int MaxLength = 4096;
 
     public string Encode()
     {

@@ -260,6 +260,8 @@ public sealed class PushPlannerTests
     {
         var token = new SnapshotPageToken(42, SyncScope.Id(["library"]), MasterKinds.LoanSummary, "C-0001/library");
         Assert.Equal(token, SnapshotPageToken.TryDecode(token.Encode()));
+        var longest = new SnapshotPageToken(long.MaxValue, SyncScope.Id(["library"]), new string('種', 64), new string('鍵', 256) + "\"\u0000");
+        Assert.Equal(longest, SnapshotPageToken.TryDecode(longest.Encode()));
         Assert.Null(SnapshotPageToken.TryDecode("not-a-token"));
         Assert.Null(SnapshotPageToken.TryDecode(Convert.ToBase64String("{\"V\":2}"u8)));
         Assert.Null(SnapshotPageToken.TryDecode(new string('A', 5000)));
