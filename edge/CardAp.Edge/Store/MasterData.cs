@@ -188,11 +188,12 @@ public sealed class MasterData(EdgeDatabase database)
 
     /// <summary>
     /// Adds one page of snapshot rows (live rows only; <see cref="MasterChange.Version"/> is the
-    /// row's change sequence) to the staging table, in one transaction. Returns the rows staged so far.
+    /// row's change sequence) to the staging table, in one transaction. Returns the rows of this
+    /// page (counting the whole staging table per page would make a large snapshot quadratic).
     /// </summary>
     /// <exception cref="ArgumentException">A row is malformed or a tombstone; nothing of this page was staged.</exception>
     /// <exception cref="StoreException">The staging belongs to another snapshot or was discarded (restart).</exception>
-    public long StageSnapshot(string token, IReadOnlyList<MasterChange> rows)
+    public int StageSnapshot(string token, IReadOnlyList<MasterChange> rows)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         ArgumentNullException.ThrowIfNull(rows);
@@ -225,7 +226,7 @@ public sealed class MasterData(EdgeDatabase database)
                 version.Value = row.Version;
                 insert.ExecuteNonQuery();
             }
-            return (long)store.Scalar("SELECT count(*) FROM master_staging")!;
+            return rows.Count;
         });
     }
 

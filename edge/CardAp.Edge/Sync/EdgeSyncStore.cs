@@ -23,7 +23,7 @@ public sealed class EdgeSyncStore(MasterData master, OutboxState outbox, LocalRe
 
     public string BeginSnapshot() => master.BeginSnapshot();
 
-    public long StageSnapshot(string token, IReadOnlyList<WireChange> rows) => master.StageSnapshot(token, [.. rows.Select(ToStore)]);
+    public int StageSnapshot(string token, IReadOnlyList<WireChange> rows) => master.StageSnapshot(token, [.. rows.Select(ToStore)]);
 
     public long CommitSnapshot(string token, long asOfSeq, string scope, string municipality, string? reason) =>
         master.CommitSnapshot(token, asOfSeq, scope, municipality, clock.GetUtcNow().ToOffset(CardDates.JapanOffset), reason);

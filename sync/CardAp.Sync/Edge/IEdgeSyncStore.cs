@@ -24,8 +24,8 @@ public interface IEdgeSyncStore
     /// <summary>Starts a staged snapshot (discarding any earlier staging); returns its token.</summary>
     string BeginSnapshot();
 
-    /// <summary>Stages one snapshot page; returns the rows staged so far.</summary>
-    long StageSnapshot(string token, IReadOnlyList<MasterChange> rows);
+    /// <summary>Stages one snapshot page in one transaction; returns its rows.</summary>
+    int StageSnapshot(string token, IReadOnlyList<MasterChange> rows);
 
     /// <summary>Swaps the staged rows in as the whole master set, with checkpoint, scope and municipality, in one transaction.</summary>
     long CommitSnapshot(string token, long asOfSeq, string scope, string municipality, string? reason);

@@ -334,6 +334,7 @@ public sealed class SyncEngine : IDisposable
         var asOf = 0L;
         string? scope = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        long staged = 0;
         while (true)
         {
             var page = await _client.SnapshotAsync(new SnapshotRequest { PageToken = pageToken, Limit = _options.PageSize }, Call(cancellationToken));
@@ -349,10 +350,9 @@ public sealed class SyncEngine : IDisposable
             {
                 throw new SyncProtocolException($"A snapshot page is as of {page.AsOfSeq} for scope '{page.Scope}', but the snapshot began as of {asOf} for scope '{scope}'.");
             }
-            long staged;
             try
             {
-                staged = _store.StageSnapshot(token, [.. page.Rows]);
+                staged += _store.StageSnapshot(token, [.. page.Rows]);
             }
             catch (ArgumentException e)
             {

@@ -107,11 +107,21 @@ internal sealed class FakeHub : SyncContract.SyncBase
     {
         lock (_gate)
         {
-            return [.. _rows.Where(r => r.Value.Payload is not null && SyncScope.Includes(Services, r.Key.Kind, r.Key.Key, r.Value.Payload))
-                .OrderBy(r => r.Key.Kind, StringComparer.Ordinal).ThenBy(r => r.Key.Key, StringComparer.Ordinal)
-                .Select(r => (r.Key.Kind, r.Key.Key, r.Value.Payload!))];
+            // Kept while nothing changes, so a large snapshot is not sorted again for every page.
+            var version = (LastSeq, Horizon, Scope);
+            if (_scopeRows is null || _scopeRowsVersion != version)
+            {
+                _scopeRows = [.. _rows.Where(r => r.Value.Payload is not null && SyncScope.Includes(Services, r.Key.Kind, r.Key.Key, r.Value.Payload))
+                    .OrderBy(r => r.Key.Kind, StringComparer.Ordinal).ThenBy(r => r.Key.Key, StringComparer.Ordinal)
+                    .Select(r => (r.Key.Kind, r.Key.Key, r.Value.Payload!))];
+                _scopeRowsVersion = version;
+            }
+            return [.. _scopeRows];
         }
     }
+
+    private List<(string Kind, string Key, string Payload)>? _scopeRows;
+    private (long, long, string) _scopeRowsVersion;
 
     // ---- the terminal's streams ----
 
@@ -212,10 +222,9 @@ internal sealed class FakeHub : SyncContract.SyncBase
         var parts = request.PageToken.Length == 0 ? null : request.PageToken.Split('|');
         var asOf = parts is null ? LastSeq : long.Parse(parts[0], CultureInfo.InvariantCulture);
         var limit = request.Limit == 0 ? 1000 : request.Limit;
-        var rows = ScopeRows()
-            .Where(r => parts is null || string.CompareOrdinal(r.Kind, parts[1]) > 0 || (r.Kind == parts[1] && string.CompareOrdinal(r.Key, parts[2]) > 0))
-            .Take(limit + 1)
-            .ToList();
+        var all = ScopeRows();
+        var start = parts is null ? 0 : all.FindIndex(r => string.CompareOrdinal(r.Kind, parts[1]) > 0 || (r.Kind == parts[1] && string.CompareOrdinal(r.Key, parts[2]) > 0));
+        var rows = start < 0 ? [] : all.Skip(start).Take(limit + 1).ToList();
         var page = new SnapshotPage { AsOfSeq = asOf, Scope = Scope };
         foreach (var (kind, key, payload) in rows.Take(limit))
         {
