@@ -114,10 +114,15 @@ public sealed class SyncEngine : IDisposable
                 await UpAsync(run, hello, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested)
         {
+            // gRPC reports a call cancelled by our own token as RpcException(Cancelled): still a stop, not a hub failure.
             Update(s => s with { Running = false, Progress = null });
-            throw;
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+            throw new OperationCanceledException("The sync was cancelled.", e, cancellationToken);
         }
         catch (Exception e)
         {

@@ -244,6 +244,38 @@ public sealed class SyncUpTests
     }
 
     [Fact]
+    public async Task A_sync_cancelled_mid_call_stops_without_counting_as_a_failure_or_forgetting_anything()
+    {
+        var hub = new FakeHub();
+        await using var rig = await SyncRig.StartAsync(hub);
+        rig.Record();
+        var pushing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.BeforeCall = async (method, _) =>
+        {
+            if (method == "Push")
+            {
+                pushing.TrySetResult();
+                await release.Task;
+                throw new RpcException(new Status(StatusCode.Cancelled, "the terminal went away"));
+            }
+        };
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+
+        var run = rig.Engine.SyncAsync(stopping.Token);
+        await pushing.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        await stopping.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        release.SetResult();
+        var status = rig.Engine.Status;
+        Assert.False(status.Running);
+        Assert.Null(status.LastError);
+        Assert.Equal(0, status.ConsecutiveFailures);
+        Assert.Equal(1, rig.Store.Outbox.Backlog(OutboxStreams.Transactions).Pending);
+    }
+
+    [Fact]
     public async Task Only_one_sync_runs_at_a_time_and_local_transactions_never_wait_for_it()
     {
         var hub = new FakeHub();
