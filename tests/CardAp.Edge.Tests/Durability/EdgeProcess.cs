@@ -53,10 +53,15 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         return path;
     }
 
-    public static async Task<EdgeProcess> StartAsync(string directory, string snapshot, TimeSpan? shutdownDeadline = null)
+    /// <summary>
+    /// Starts cardap-edge.dll on <paramref name="directory"/>. <paramref name="snapshot"/> null: no initial
+    /// master data (a terminal that gets it by sync). <paramref name="settings"/> ("Section:Key") override the defaults.
+    /// </summary>
+    public static async Task<EdgeProcess> StartAsync(string directory, string? snapshot, TimeSpan? shutdownDeadline = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort();
-        var edgeDll = typeof(Program).Assembly.Location;
+        // Not typeof(Program): a test project that also references the hub sees two global Program classes.
+        var edgeDll = typeof(CardAp.Edge.Extensions.EdgeServiceExtensions).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [edgeDll])
         {
             RedirectStandardOutput = true,
@@ -67,13 +72,20 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Edge__Municipality"] = "131016";
         env["Edge__Readers"] = "Pcsc";
-        env["Edge__InitialMasterSnapshot"] = snapshot;
+        if (snapshot is not null)
+        {
+            env["Edge__InitialMasterSnapshot"] = snapshot;
+        }
         env["Edge__ShutdownDeadline"] = (shutdownDeadline ?? TimeSpan.FromSeconds(5)).ToString();
         env["Store__DatabasePath"] = Path.Combine(directory, "edge.db");
         env["Store__TerminalId"] = "131016-T001";
         env["Logging__Directory"] = Path.Combine(directory, "logs");
         env["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}";
         env["Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         var process = Process.Start(start)!;
         // Drain the pipes so the child never blocks on a full buffer.
         process.OutputDataReceived += (_, _) => { };
