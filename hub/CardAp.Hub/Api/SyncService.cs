@@ -5,6 +5,7 @@ using CardAp.Hub.Store;
 using CardAp.Hub.Store.Records;
 using CardAp.Hub.Store.Sync;
 using CardAp.Shared.Domain;
+using CardAp.Sync;
 using CardAp.Sync.Contracts;
 using CardAp.Sync.Hub;
 using Google.Protobuf.WellKnownTypes;
@@ -29,17 +30,11 @@ public sealed class SyncService(
     ILogger<SyncService> logger) : SyncContract.SyncBase
 {
     public const string NotATerminalReason = "NotATerminal";
-    public const string StreamGapReason = "StreamGap";
-    public const string AuditChainBrokenReason = "AuditChainBroken";
-    public const string ScopeChangedReason = "ScopeChanged";
     public const string UnknownMunicipalityReason = "UnknownMunicipality";
 
     /// <summary>Reinitialise reasons (PullReply.reinitialise_reason).</summary>
     public const string BehindHorizon = "BehindHorizon";
     public const string CheckpointAhead = "CheckpointAhead";
-
-    /// <summary>On a StreamGap or AuditChainBroken refusal: how far the hub holds the stream (decimal), so the terminal resends from the next one.</summary>
-    public const string AcknowledgedThroughTrailer = "cardap-acknowledged-through";
 
     public const int MaxSoftwareVersionLength = 64;
 
@@ -94,7 +89,7 @@ public sealed class SyncService(
             var profile = await ProfileAsync(terminal, cancel);
             if (request.Scope != profile.ScopeId)
             {
-                return Reinitialise(terminal, ScopeChangedReason, request.AfterSeq);
+                return Reinitialise(terminal, SyncRefusals.ScopeChanged, request.AfterSeq);
             }
             var page = await feed.ChangesAsync(terminal.Municipality, profile.Services, request.AfterSeq, limit, cancellationToken: cancel);
             // Read after the page: a purge that committed before the page was read shows here, and one
@@ -132,7 +127,7 @@ public sealed class SyncService(
             var profile = await ProfileAsync(terminal, cancel);
             if (token is not null && token.Scope != profile.ScopeId)
             {
-                throw HubRefusal.Create(StatusCode.Aborted, ScopeChangedReason,
+                throw HubRefusal.Create(StatusCode.Aborted, SyncRefusals.ScopeChanged,
                     $"The services of terminal {terminal.Id} changed while its snapshot was read; start the snapshot again from the first page.",
                     $"スナップショットの取得中に端末{terminal.Id}のサービス構成が変更されました。最初のページから取得し直してください。");
             }
@@ -167,14 +162,14 @@ public sealed class SyncService(
             }
             catch (StreamGapException gap)
             {
-                throw WithPosition(HubRefusal.Create(StatusCode.FailedPrecondition, StreamGapReason,
+                throw WithPosition(HubRefusal.Create(StatusCode.FailedPrecondition, SyncRefusals.StreamGap,
                     $"Stream {gap.Stream}: the batch starts at {gap.FirstSeq}, but the hub holds 1 to {gap.Through}; send again from {gap.Through + 1}.",
                     $"ストリーム{gap.Stream}: 送信は{gap.FirstSeq}番からですが、ハブは{gap.Through}番まで受信済みです。{gap.Through + 1}番から送り直してください。"), gap.Through);
             }
             catch (AuditChainBrokenException broken)
             {
                 logger.LogWarning("Push of terminal {Terminal} refused: {Problem}", terminal.Id, broken.Break.MessageEn);
-                throw WithPosition(HubRefusal.Create(StatusCode.FailedPrecondition, AuditChainBrokenReason,
+                throw WithPosition(HubRefusal.Create(StatusCode.FailedPrecondition, SyncRefusals.AuditChainBroken,
                     $"The audit log of terminal {terminal.Id} does not continue the chain the hub holds: {broken.Break.MessageEn} The hub stored nothing and recorded this in the municipality's audit.",
                     $"端末{terminal.Id}の操作履歴がハブの保持するハッシュチェーンに続いていません: {broken.Break.MessageJa} ハブは何も保存せず、この事象を市町村の監査記録に記録しました。"), broken.Through);
             }
@@ -256,7 +251,7 @@ public sealed class SyncService(
 
     private static RpcException WithPosition(RpcException refusal, long through)
     {
-        refusal.Trailers.Add(AcknowledgedThroughTrailer, through.ToString(CultureInfo.InvariantCulture));
+        refusal.Trailers.Add(SyncRefusals.AcknowledgedThroughTrailer, through.ToString(CultureInfo.InvariantCulture));
         return refusal;
     }
 

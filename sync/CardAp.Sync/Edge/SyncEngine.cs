@@ -277,7 +277,7 @@ public sealed class SyncEngine : IDisposable
         }
         if (hello.Scope.Length > 0 && !string.Equals(hello.Scope, scope, StringComparison.Ordinal))
         {
-            return SyncErrors.ScopeChanged;
+            return SyncRefusals.ScopeChanged;
         }
         if (checkpoint < hello.Horizon)
         {
@@ -322,7 +322,7 @@ public sealed class SyncEngine : IDisposable
             {
                 return await SnapshotOnceAsync(run, hello, reason, cancellationToken);
             }
-            catch (RpcException e) when (attempt == 1 && e.StatusCode == StatusCode.Aborted && SyncErrors.ReasonOf(e) == SyncErrors.ScopeChanged)
+            catch (RpcException e) when (attempt == 1 && e.StatusCode == StatusCode.Aborted && SyncErrors.ReasonOf(e) == SyncRefusals.ScopeChanged)
             {
                 // The terminal's services changed while its pages were read: the hub wants a fresh start, once.
                 _logger.LogInformation("The terminal's scope changed during the snapshot; taking it again from the first page");
@@ -469,7 +469,7 @@ public sealed class SyncEngine : IDisposable
             {
                 reply = await _client.PushAsync(batch, Call(cancellationToken));
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && SyncErrors.ReasonOf(e) == SyncErrors.StreamGap && resends < MaxGapResends)
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && SyncErrors.ReasonOf(e) == SyncRefusals.StreamGap && resends < MaxGapResends)
             {
                 resends++;
                 var hubNow = AcknowledgedThrough(e) ?? await HubPositionAsync(stream, cancellationToken);
@@ -557,7 +557,7 @@ public sealed class SyncEngine : IDisposable
     }
 
     private static long? AcknowledgedThrough(RpcException e) =>
-        long.TryParse(e.Trailers.GetValue(SyncErrors.AcknowledgedThroughTrailer), NumberStyles.None, CultureInfo.InvariantCulture, out var through) ? through : null;
+        long.TryParse(e.Trailers.GetValue(SyncRefusals.AcknowledgedThroughTrailer), NumberStyles.None, CultureInfo.InvariantCulture, out var through) ? through : null;
 
     private CallOptions Call(CancellationToken cancellationToken) => new(
         // grpc-dotnet's per-call switch for compressing the request message (LGWAN is slow; records compress well).

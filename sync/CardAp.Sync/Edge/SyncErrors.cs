@@ -14,12 +14,6 @@ public static class SyncErrors
     public const string MessageEnTrailer = "cardap-message-en";
     public const string MessageJaTrailer = "cardap-message-ja-bin";
 
-    /// <summary>On StreamGap and AuditChainBroken refusals the hub names how far it holds the stream (decimal).</summary>
-    public const string AcknowledgedThroughTrailer = "cardap-acknowledged-through";
-
-    public const string StreamGap = "StreamGap";
-    public const string AuditChainBroken = "AuditChainBroken";
-    public const string ScopeChanged = "ScopeChanged";
 
     public static SyncError NotConfigured() => new("SyncNotConfigured",
         "This terminal has no central system (hub) configured, so it works offline only. Records stay on this terminal.",

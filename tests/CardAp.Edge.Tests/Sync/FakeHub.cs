@@ -268,7 +268,7 @@ internal sealed class FakeHub : SyncContract.SyncBase
         var through = Through(request.Stream);
         if (records.Count > 0 && records[0].Seq > through + 1)
         {
-            throw Refusal("StreamGap", through, $"Stream {request.Stream}: the batch starts at {records[0].Seq}, but the hub holds 1 to {through}.",
+            throw Refusal(SyncRefusals.StreamGap, through, $"Stream {request.Stream}: the batch starts at {records[0].Seq}, but the hub holds 1 to {through}.",
                 $"ストリーム{request.Stream}: 送信は{records[0].Seq}番からですが、ハブは{through}番まで受信済みです。");
         }
         var reply = new PushReply();
@@ -313,7 +313,7 @@ internal sealed class FakeHub : SyncContract.SyncBase
         };
         if (NamePositionInRefusals)
         {
-            trailers.Add("cardap-acknowledged-through", through.ToString(CultureInfo.InvariantCulture));
+            trailers.Add(SyncRefusals.AcknowledgedThroughTrailer, through.ToString(CultureInfo.InvariantCulture));
         }
         return new RpcException(new Status(StatusCode.FailedPrecondition, en), trailers);
     }

@@ -212,9 +212,9 @@ public sealed class SyncApiTests : IAsyncLifetime
         await sync.PushAsync(SyncRecords.Push(SyncRecords.Transactions(1, 3)), cancellationToken: Cancel);
 
         var refused = await AssertRefused(() => sync.PushAsync(SyncRecords.Push(SyncRecords.Transactions(6, 8)), cancellationToken: Cancel).ResponseAsync,
-            StatusCode.FailedPrecondition, SyncService.StreamGapReason);
+            StatusCode.FailedPrecondition, SyncRefusals.StreamGap);
 
-        Assert.Equal("3", refused.Trailers.GetValue(SyncService.AcknowledgedThroughTrailer));
+        Assert.Equal("3", refused.Trailers.GetValue(SyncRefusals.AcknowledgedThroughTrailer));
         Assert.Contains("send again from 4", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("4番から送り直してください", Japanese(refused), StringComparison.Ordinal);
         Assert.Equal(3, await UsageCountAsync(Chiyoda));
@@ -231,9 +231,9 @@ public sealed class SyncApiTests : IAsyncLifetime
         next[0].Action = "sign-out"; // altered after it was hashed
 
         var refused = await AssertRefused(() => sync.PushAsync(SyncRecords.Push(next), cancellationToken: Cancel).ResponseAsync,
-            StatusCode.FailedPrecondition, SyncService.AuditChainBrokenReason);
+            StatusCode.FailedPrecondition, SyncRefusals.AuditChainBroken);
 
-        Assert.Equal("2", refused.Trailers.GetValue(SyncService.AcknowledgedThroughTrailer));
+        Assert.Equal("2", refused.Trailers.GetValue(SyncRefusals.AcknowledgedThroughTrailer));
         Assert.Contains("entry 3", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("操作履歴3", Japanese(refused), StringComparison.Ordinal);
         var chiyoda = await _centralIt.ListAuditAsync(new ListAuditRequest { Municipality = "131016" }, cancellationToken: Cancel);
@@ -304,7 +304,7 @@ public sealed class SyncApiTests : IAsyncLifetime
         await SetTerminalAsync(T001, "honcho", ["library", "points"]);
         var changed = await sync.PullAsync(new PullRequest { Scope = oldScope, AfterSeq = first.ThroughSeq }, cancellationToken: Cancel);
 
-        Assert.Equal((true, SyncService.ScopeChangedReason), (changed.Reinitialise, changed.ReinitialiseReason));
+        Assert.Equal((true, SyncRefusals.ScopeChanged), (changed.Reinitialise, changed.ReinitialiseReason));
         var hello = await sync.HelloAsync(Hello(), cancellationToken: Cancel);
         Assert.Equal(SyncScope.Id(["points", "library"]), hello.Scope);
         var snapshot = await SnapshotAllAsync(sync, limit: 100);
@@ -363,7 +363,7 @@ public sealed class SyncApiTests : IAsyncLifetime
 
         await SetTerminalAsync(T001, "honcho", ["library", "points"]);
         await AssertRefused(() => sync.SnapshotAsync(new SnapshotRequest { PageToken = first.NextPageToken }, cancellationToken: Cancel).ResponseAsync,
-            StatusCode.Aborted, SyncService.ScopeChangedReason);
+            StatusCode.Aborted, SyncRefusals.ScopeChanged);
     }
 
     [Fact]
