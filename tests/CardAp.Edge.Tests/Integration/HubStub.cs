@@ -26,10 +26,11 @@ internal sealed class HubStub : IAsyncDisposable
 
     public string Address { get; }
 
-    public static async Task<HubStub> StartAsync(X509Certificate2? ca = null, X509Certificate2? server = null)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
+    /// <summary>
+    /// Kestrel on a free loopback port, HTTP/2; with a CA and a server certificate, mutual TLS only,
+    /// like the real hub: the client certificate must chain to the CA.
+    /// </summary>
+    internal static void ListenOnLoopback(WebApplicationBuilder builder, X509Certificate2? ca, X509Certificate2? server) =>
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
             l.Protocols = HttpProtocols.Http2;
@@ -45,12 +46,18 @@ internal sealed class HubStub : IAsyncDisposable
                 {
                     using var chain = new X509Chain();
                     chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca!);
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
                     chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                     return chain.Build(certificate);
                 },
             });
         }));
+
+    public static async Task<HubStub> StartAsync(X509Certificate2? ca = null, X509Certificate2? server = null)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        ListenOnLoopback(builder, ca, server);
         builder.Services.AddGrpc();
         builder.Services.AddGrpcHealthChecks().AddCheck("hub", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         // Answer from the checks themselves, not from the publisher's cache (first filled after 5 s).

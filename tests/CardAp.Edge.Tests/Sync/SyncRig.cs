@@ -78,27 +78,7 @@ internal sealed class SyncRig : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
-        {
-            l.Protocols = HttpProtocols.Http2;
-            if (ca is null || server is null)
-            {
-                return;
-            }
-            l.UseHttps(new HttpsConnectionAdapterOptions
-            {
-                ServerCertificate = server,
-                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                ClientCertificateValidation = (certificate, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(certificate);
-                },
-            });
-        }));
+        Integration.HubStub.ListenOnLoopback(builder, ca, server);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(hub);
         var app = builder.Build();
