@@ -8,6 +8,7 @@ using CardAp.Edge.Errors;
 using CardAp.Edge.Hub;
 using CardAp.Edge.Operators;
 using CardAp.Edge.Store;
+using CardAp.Edge.Sync;
 using CardAp.Edge.Trust;
 using CardAp.Shared.Services;
 using Grpc.Core;
@@ -19,6 +20,8 @@ namespace CardAp.Edge.Services;
 /// who may (operator role or kiosk rule), when (service hours), whether offline is allowed,
 /// who the resident is (the card, offline), the module's own rules, then one durable SQLite
 /// transaction holding the record and its audit entry. Every refusal after validation is audited.
+/// An online-only operation (while online, not training) is then pushed to the hub and answered only
+/// on the hub's decision (ADR 0011): accepted, refused with the hub's reason, or not settled yet.
 /// </summary>
 public sealed class OperationPipeline(
     ServiceCatalog catalog,
@@ -26,6 +29,7 @@ public sealed class OperationPipeline(
     CardIdentification identification,
     ServiceHoursProvider hours,
     HubConnectivity hub,
+    SyncBackgroundService sync,
     TrainingMode training,
     LocalRecords records,
     MasterData master,
@@ -40,8 +44,24 @@ public sealed class OperationPipeline(
         var (service, operation) = RequestValidator.Validate(request, catalog);
         if (records.ByRequestId(request.RequestId) is { } original)
         {
+            // A retry of an online-only operation the hub had not settled: this is how the clerk learns the outcome.
+            if (original.Confirm)
+            {
+                await RequireHubAcceptanceAsync(original.Seq, cancellationToken);
+            }
             return Reply(request.RequestId, original, duplicate: true, result: null, "Already recorded.", "記録済みです。");
         }
+        var (reply, confirmSeq) = await RecordAsync(request, service, operation, cancellationToken);
+        if (confirmSeq is { } seq)
+        {
+            await RequireHubAcceptanceAsync(seq, cancellationToken);
+        }
+        return reply;
+    }
+
+    private async Task<(OperationReply Reply, long? ConfirmSeq)> RecordAsync(
+        OperationRequest request, TunedService service, OperationDefinition operation, CancellationToken cancellationToken)
+    {
 
         OperatorSession? session = null;
         var now = clock.GetUtcNow().ToOffset(Card.Application.CardDates.JapanOffset);
@@ -72,6 +92,8 @@ public sealed class OperationPipeline(
             }
 
             var isTraining = training.Terminal || session?.Training == true;
+            // Training changes nothing central, so it never waits for the hub.
+            var confirm = online && !isTraining && service.OfflinePolicy(operation) == OfflinePolicy.OnlineOnly;
             await _writeLock.WaitAsync(cancellationToken);
             try
             {
@@ -80,14 +102,18 @@ public sealed class OperationPipeline(
                 var outcome = service.Module.Execute(context);
                 var transaction = new NewTransaction(
                     request.RequestId, now, service.Module.Id, operation.Name, context.CardRef, member, session?.OperatorId,
-                    outcome.Item, outcome.Amount, isTraining, outcome.Payload ?? [], Offline: !online);
-                var audit = new AuditEntry(now, $"{service.Module.Id}.{operation.Name}", "ok", session?.OperatorId, context.CardRef,
+                    outcome.Item, outcome.Amount, isTraining, outcome.Payload ?? [], Offline: !online, Confirm: confirm);
+                var audit = new AuditEntry(now, $"{service.Module.Id}.{operation.Name}", confirm ? AuditEntry.Pending : AuditEntry.Ok, session?.OperatorId, context.CardRef,
                     new JsonObject { ["requestId"] = request.RequestId, ["training"] = isTraining });
                 var receipt = records.RecordTransaction(transaction, audit);
                 // Only a retry that raced this one was recorded differently; otherwise the reply is what was just written.
-                return receipt.Duplicate
-                    ? Reply(request.RequestId, records.ByRequestId(request.RequestId)!, duplicate: true, outcome.Result, outcome.MessageEn, outcome.MessageJa)
-                    : Reply(request.RequestId, receipt.Seq, transaction.CardRef, member, isTraining, now, duplicate: false, outcome.Result, outcome.MessageEn, outcome.MessageJa);
+                if (receipt.Duplicate)
+                {
+                    var stored = records.ByRequestId(request.RequestId)!;
+                    return (Reply(request.RequestId, stored, duplicate: true, outcome.Result, outcome.MessageEn, outcome.MessageJa), stored.Confirm ? stored.Seq : null);
+                }
+                return (Reply(request.RequestId, receipt.Seq, transaction.CardRef, member, isTraining, now, duplicate: false, outcome.Result, outcome.MessageEn, outcome.MessageJa),
+                    confirm ? receipt.Seq : null);
             }
             finally
             {
@@ -98,6 +124,29 @@ public sealed class OperationPipeline(
         {
             AuditRefusal(now, request, session, refusal);
             throw;
+        }
+    }
+
+    // The hub's word on an online-only transaction. Its refusal was audited when the decision was
+    // kept (LocalRecords.RecordDecisions), and an unsettled one is no refusal: neither is audited here.
+    private async Task RequireHubAcceptanceAsync(long seq, CancellationToken cancellationToken)
+    {
+        var decision = records.Decision(seq);
+        if (decision is null && await sync.TryConfirmAsync(seq, cancellationToken))
+        {
+            decision = records.Decision(seq);
+        }
+        if (decision is null)
+        {
+            throw new EdgeRefusal(StatusCode.Unavailable, "AwaitingHub",
+                "The central system has not confirmed this operation yet, so it is not complete. The terminal keeps it and settles it when the connection allows. Please try again in a moment with the same request (do not start a new one) to see the result.",
+                "中央システムの確認がまだ得られていないため、この手続きは完了していません。端末が記録を保持し、接続が回復し次第確定します。しばらくしてから同じ手続きを再試行して結果をご確認ください（新しく受け付け直さないでください）。");
+        }
+        if (!decision.Accepted)
+        {
+            throw new EdgeRefusal(StatusCode.FailedPrecondition, decision.Reason ?? "HubRefused",
+                decision.MessageEn ?? "The central system refused this operation. Nothing was done; please ask the system administrator.",
+                decision.MessageJa ?? "中央システムがこの手続きを受け付けませんでした。処理は行われていません。システム管理者にお問い合わせください。");
         }
     }
 

@@ -19,4 +19,10 @@ public sealed record AuditEntry(
     public const string Ok = "ok";
     public const string Refused = "refused";
     public const string Failed = "failed";
+
+    /// <summary>An online-only operation recorded and waiting for the hub's decision (ADR 0011).</summary>
+    public const string Pending = "pending";
+
+    /// <summary>The hub refused an online-only operation; the transaction itself is the refusal's record.</summary>
+    public const string HubRefused = "hub-refused";
 }

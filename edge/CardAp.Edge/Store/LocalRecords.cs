@@ -13,8 +13,10 @@ namespace CardAp.Edge.Store;
 /// </summary>
 public sealed class LocalRecords(EdgeDatabase database)
 {
+    private const int MaxDecisionMessageLength = 512;
+
     private const string TransactionColumns =
-        "seq, id, local_time, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline";
+        "seq, id, local_time, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline, confirm";
 
     /// <summary>
     /// Records a transaction and its audit entry in one durable SQLite transaction (the transaction
@@ -65,14 +67,84 @@ public sealed class LocalRecords(EdgeDatabase database)
             var auditSeq = preparedAudit.AppendTo(store);
             var next = (long)store.Scalar("SELECT coalesce(max(seq), 0) + 1 FROM transactions")!;
             store.Execute(
-                "INSERT INTO transactions (seq, id, local_time, utc_ticks, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline) " +
-                "VALUES ($seq, $id, $time, $ticks, $service, $operation, $card, $member, $operator, $item, $amount, $training, $payload, $audit, $offline)",
+                "INSERT INTO transactions (seq, id, local_time, utc_ticks, service, operation, card_ref, member, operator, item, amount, training, payload, audit_seq, offline, confirm) " +
+                "VALUES ($seq, $id, $time, $ticks, $service, $operation, $card, $member, $operator, $item, $amount, $training, $payload, $audit, $offline, $confirm)",
                 ("$seq", next), ("$id", id), ("$time", localTime), ("$ticks", transaction.LocalTime.UtcTicks), ("$service", service),
                 ("$operation", operation), ("$card", cardRef), ("$member", member), ("$operator", @operator), ("$item", item),
                 ("$amount", transaction.Amount), ("$training", transaction.Training ? 1 : 0), ("$payload", payload), ("$audit", auditSeq),
-                ("$offline", transaction.Offline ? 1 : 0));
+                ("$offline", transaction.Offline ? 1 : 0), ("$confirm", transaction.Confirm ? 1 : 0));
             store.Execute("INSERT INTO outbox (stream, seq) VALUES ('transactions', $seq)", ("$seq", next));
             return new TransactionReceipt(next, auditSeq, Duplicate: false);
+        });
+    }
+
+    /// <summary>The hub's decision on a confirm transaction, or null while it has none.</summary>
+    public StoredDecision? Decision(long seq) => database.Read(session =>
+    {
+        using var reader = session.Reader("SELECT accepted, reason, message_en, message_ja FROM hub_decisions WHERE seq = $seq", ("$seq", seq));
+        return reader.Read()
+            ? new StoredDecision(seq, reader.GetInt64(0) == 1, NullableString(reader, 1), NullableString(reader, 2), NullableString(reader, 3))
+            : null;
+    });
+
+    /// <summary>Confirm transactions up to <paramref name="throughSeq"/> that have no decision yet, oldest first, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<long> AwaitingDecision(long throughSeq, int limit) => database.Read(session =>
+    {
+        using var reader = session.Reader(
+            "SELECT seq FROM transactions WHERE confirm = 1 AND seq <= $through AND seq NOT IN (SELECT seq FROM hub_decisions) ORDER BY seq LIMIT $limit",
+            ("$through", throughSeq), ("$limit", limit));
+        var seqs = new List<long>();
+        while (reader.Read())
+        {
+            seqs.Add(reader.GetInt64(0));
+        }
+        return seqs;
+    });
+
+    /// <summary>
+    /// Keeps the hub's decisions in one durable transaction; a decision already held, or for a
+    /// sequence that is no confirm transaction here, is skipped. Each refusal is audited (outcome
+    /// "hub-refused", which the hub does not count again: the transaction itself is its refused record).
+    /// Returns the decisions that were new.
+    /// </summary>
+    public IReadOnlyList<StoredDecision> RecordDecisions(IReadOnlyList<StoredDecision> decisions, DateTimeOffset localTime)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        var time = RecordValidation.Time(localTime);
+        return database.Write(store =>
+        {
+            var added = new List<StoredDecision>();
+            foreach (var decision in decisions)
+            {
+                string id, action;
+                using (var reader = store.Reader(
+                    "SELECT id, service || '.' || operation FROM transactions WHERE seq = $seq AND confirm = 1 AND seq NOT IN (SELECT seq FROM hub_decisions)",
+                    ("$seq", decision.Seq)))
+                {
+                    if (!reader.Read())
+                    {
+                        continue;
+                    }
+                    (id, action) = (reader.GetString(0), reader.GetString(1));
+                }
+                // The hub's words are kept as sent, within bounds: a decision is never lost to its length.
+                var reason = decision.Accepted ? null : Clip(string.IsNullOrWhiteSpace(decision.Reason) ? "HubRefused" : decision.Reason, RecordValidation.MaxNameLength);
+                store.Execute("INSERT INTO hub_decisions (seq, accepted, reason, message_en, message_ja, decided_at) VALUES ($seq, $accepted, $reason, $en, $ja, $time)",
+                    ("$seq", decision.Seq), ("$accepted", decision.Accepted ? 1 : 0), ("$reason", reason),
+                    ("$en", Clip(decision.MessageEn, MaxDecisionMessageLength)), ("$ja", Clip(decision.MessageJa, MaxDecisionMessageLength)), ("$time", time));
+                if (!decision.Accepted)
+                {
+                    PreparedAudit.From(new AuditEntry(localTime, action, AuditEntry.HubRefused, null, null, new JsonObject
+                    {
+                        ["requestId"] = id,
+                        ["seq"] = decision.Seq,
+                        ["reason"] = reason,
+                        ["message"] = decision.MessageEn,
+                    })).AppendTo(store);
+                }
+                added.Add(decision);
+            }
+            return added;
         });
     }
 
@@ -214,6 +286,8 @@ public sealed class LocalRecords(EdgeDatabase database)
         {
             where.Append(" AND training = 0");
         }
+        // What the hub refused never happened (ADR 0011); what still waits for it counts, which keeps limits on the safe side.
+        where.Append(" AND seq NOT IN (SELECT seq FROM hub_decisions WHERE accepted = 0)");
         return (where.ToString(), parameters);
     }
 
@@ -230,10 +304,12 @@ public sealed class LocalRecords(EdgeDatabase database)
                 reader.GetInt64(0), reader.GetString(1), RecordValidation.ParseTime(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
                 NullableString(reader, 5), NullableString(reader, 6), NullableString(reader, 7), NullableString(reader, 8),
                 reader.IsDBNull(9) ? null : reader.GetInt64(9), reader.GetInt64(10) == 1, reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.GetInt64(13) == 1));
+                reader.IsDBNull(12) ? null : reader.GetInt64(12), reader.GetInt64(13) == 1, reader.GetInt64(14) == 1));
         }
         return result;
     });
+
+    private static string? Clip(string? text, int max) => string.IsNullOrEmpty(text) ? null : text.Length > max ? text[..max] : text;
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -115,5 +115,24 @@ internal static class Migrations
                 PRIMARY KEY (kind, key)
             ) WITHOUT ROWID;
             """),
+        new(3, "online-only operations: transactions awaiting the hub's decision, and its decisions", """
+            -- 1: the operation waits for the hub's decision before the clerk gets an answer (ADR 0011).
+            ALTER TABLE transactions ADD COLUMN confirm INTEGER NOT NULL DEFAULT 0 CHECK (confirm IN (0, 1));
+
+            -- The hub's word on a confirm transaction, once. Transactions stay append-only: a refused
+            -- one keeps its row and is left out of every sum, count and query through this table.
+            CREATE TABLE hub_decisions (
+                seq        INTEGER PRIMARY KEY REFERENCES transactions (seq),
+                accepted   INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+                reason     TEXT    CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 64),
+                message_en TEXT,
+                message_ja TEXT,
+                decided_at TEXT    NOT NULL
+            );
+            CREATE TRIGGER hub_decisions_final BEFORE UPDATE ON hub_decisions
+            BEGIN SELECT RAISE(ABORT, 'a hub decision is final: it cannot be changed'); END;
+            CREATE TRIGGER hub_decisions_kept BEFORE DELETE ON hub_decisions
+            BEGIN SELECT RAISE(ABORT, 'a hub decision is final: it cannot be deleted'); END;
+            """),
     ];
 }

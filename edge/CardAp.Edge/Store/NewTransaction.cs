@@ -11,6 +11,7 @@ namespace CardAp.Edge.Store;
 /// out of sums, counts and queries unless asked for. The payload must not hold PINs or passwords
 /// (refused, see ADR 0004). Empty optional strings are stored as null. <paramref name="Offline"/>
 /// says the hub was unreachable when the operation ran (the hub reports the offline share).
+/// <paramref name="Confirm"/>: an online-only operation, not done until the hub accepts it (ADR 0011).
 /// </summary>
 public sealed record NewTransaction(
     string Id,
@@ -24,4 +25,5 @@ public sealed record NewTransaction(
     long? Amount,
     bool Training,
     JsonObject? Payload = null,
-    bool Offline = false);
+    bool Offline = false,
+    bool Confirm = false);

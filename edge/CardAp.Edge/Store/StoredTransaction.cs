@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace CardAp.Edge.Store;
 
-/// <summary>A recorded transaction as stored; <see cref="PayloadJson"/> is the stored JSON text.</summary>
+/// <summary>
+/// A recorded transaction as stored; <see cref="PayloadJson"/> is the stored JSON text.
+/// <see cref="Confirm"/>: it waits for (or got) the hub's decision (<see cref="LocalRecords.Decision"/>).
+/// </summary>
 public sealed record StoredTransaction(
     long Seq,
     string Id,
@@ -18,7 +21,8 @@ public sealed record StoredTransaction(
     bool Training,
     string PayloadJson,
     long? AuditSeq,
-    bool Offline)
+    bool Offline,
+    bool Confirm = false)
 {
     /// <summary>Parses the payload (a new object on each call).</summary>
     public JsonObject ParsePayload() => JsonNode.Parse(PayloadJson)?.AsObject() ?? [];

@@ -24,6 +24,12 @@ public sealed class EdgeSyncOptions
     /// <summary>The deadline of each call to the hub.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an online-only operation waits for the hub's decision before the clerk is told it is
+    /// not settled yet (the record stays and is settled by a retry or the next sync).
+    /// </summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The backoff after the first failure: the wait is random up to this, doubling with each failure in a row.</summary>
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -40,6 +46,7 @@ public sealed class EdgeSyncOptionsValidator : IValidateOptions<EdgeSyncOptions>
         var errors = new List<string>();
         Range(errors, "Interval", options.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         Range(errors, "CallTimeout", options.CallTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        Range(errors, "ConfirmTimeout", options.ConfirmTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
         Range(errors, "BackoffBase", options.BackoffBase, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         Range(errors, "BackoffMax", options.BackoffMax, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         if (options.BackoffMax < options.BackoffBase)

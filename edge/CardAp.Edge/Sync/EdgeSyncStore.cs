@@ -36,6 +36,16 @@ public sealed class EdgeSyncStore(MasterData master, OutboxState outbox, LocalRe
 
     public void Acknowledge(string stream, long throughSeq) => outbox.Acknowledge(stream, throughSeq);
 
+    public void RecordDecisions(IReadOnlyList<HubDecision> decisions) =>
+        records.RecordDecisions([.. decisions.Select(d => new StoredDecision(d.Seq, d.Accepted, d.Reason, d.MessageEn, d.MessageJa))],
+            clock.GetUtcNow().ToOffset(CardDates.JapanOffset));
+
+    public HubDecision? Decision(long seq) => records.Decision(seq) is { } d
+        ? new HubDecision { Seq = d.Seq, Accepted = d.Accepted, Reason = d.Reason ?? string.Empty, MessageEn = d.MessageEn ?? string.Empty, MessageJa = d.MessageJa ?? string.Empty }
+        : null;
+
+    public IReadOnlyList<long> AwaitingDecision(long throughSeq, int limit) => records.AwaitingDecision(throughSeq, limit);
+
     public IReadOnlyDictionary<string, long>? RestoredThrough() => outbox.RestoredThrough();
 
     public void ClearRestorePending() => outbox.ClearRestorePending();
@@ -65,6 +75,7 @@ public sealed class EdgeSyncStore(MasterData master, OutboxState outbox, LocalRe
                     Offline = t.Offline,
                     PayloadJson = t.PayloadJson,
                     AuditSeq = t.AuditSeq ?? 0,
+                    Confirm = t.Confirm,
                 }));
                 break;
             case OutboxStreams.Audit:

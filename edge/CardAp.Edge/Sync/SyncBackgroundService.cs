@@ -4,6 +4,7 @@ using CardAp.Edge.Hub;
 using CardAp.Edge.Options;
 using CardAp.Edge.Store;
 using CardAp.Sync.Edge;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using SyncContract = CardAp.Sync.Contracts.Sync;
@@ -78,6 +79,42 @@ public sealed class SyncBackgroundService(
         }
         _wake.Writer.TryWrite(true);
         return await waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Pushes an online-only transaction to the hub and keeps the hub's decision (ADR 0011), waiting
+    /// at most <see cref="EdgeSyncOptions.ConfirmTimeout"/>. True when the decision is held here now;
+    /// false when none came (no hub configured, unreachable, too slow, a refused push): the record
+    /// stays undecided, and a retry of the operation or the next sync settles it.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<bool> TryConfirmAsync(long seq, CancellationToken cancellationToken)
+    {
+        if (!Configured || _link.Value is not { } link)
+        {
+            return false;
+        }
+        // Real time, like the calls' own deadlines: this bounds how long a clerk waits on the network.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(syncOptions.Value.ConfirmTimeout);
+        try
+        {
+            await link.Engine.ConfirmAsync(seq, timeout.Token);
+            hub.ReportContact(true);
+            return store.Decision(seq) is not null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A slow answer is not a lost network; a refused connection is.
+            var unreachable = !timeout.IsCancellationRequested && e is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded };
+            _logger.LogWarning(e, "Online-only transaction {Seq} is not settled with the hub yet ({Why}); a retry or the next sync settles it",
+                seq, timeout.IsCancellationRequested ? "no answer in time" : e.Message);
+            if (unreachable)
+            {
+                hub.ReportContact(false);
+            }
+            return false;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -17,9 +17,10 @@ public sealed record QuarantinedSeq(long Seq, string Reason);
 /// <summary>
 /// What a Push did: the hub holds the stream 1..<see cref="AcknowledgedThrough"/>; of the batch,
 /// <see cref="Stored"/> were new and usable, <see cref="Duplicates"/> were held before and
-/// <see cref="Quarantined"/> were new but unusable (stored + duplicates + quarantined = the batch).
+/// <see cref="Quarantined"/> were new but unusable (stored + duplicates + quarantined = the batch);
+/// <see cref="Decisions"/> answers every transaction of the batch sent with confirm set, new or held.
 /// </summary>
-public sealed record PushOutcome(long AcknowledgedThrough, int Stored, int Duplicates, IReadOnlyList<QuarantinedSeq> Quarantined);
+public sealed record PushOutcome(long AcknowledgedThrough, int Stored, int Duplicates, IReadOnlyList<QuarantinedSeq> Quarantined, IReadOnlyList<DecisionRow> Decisions);
 
 /// <summary>How far the hub holds one stream of a terminal.</summary>
 public sealed record StreamPositionRow(string Stream, long Through);
@@ -52,6 +53,9 @@ public sealed class AuditChainBrokenException(string terminal, long through, Aud
 /// (a retry racing the original, two hub instances) run one after the other and the second finds
 /// the first's records held. Stored transactions and refused service operations from the audit
 /// become usage records in the same transaction, so reports never count an upload that rolled back.
+/// A transaction sent with confirm set (an online-only operation) is decided once, by
+/// <see cref="CentralChecks"/>, in the same transaction; the decision is kept and answered again to
+/// every retry, and a refused one counts in reports as a refusal with the hub's reason.
 /// </summary>
 public sealed class SyncIngest(HubDatabase database)
 {
@@ -92,9 +96,11 @@ public sealed class SyncIngest(HubDatabase database)
             decision = PushPlanner.Plan(batch, head.Head, heldHashes, new RecordContext(now, services.Contains));
             if (decision is PushDecision.Accept accept)
             {
+                var held = batch.Transactions.Where(t => t.Confirm && t.Seq <= head.Head.Through).Select(t => t.Seq).ToList();
+                var heldDecisions = held.Count == 0 ? [] : await HeldDecisionsAsync(connection, transaction, municipality, terminal, held, cancellationToken);
                 var outcome = await StoreAsync(connection, transaction, municipality, terminal, batch.Stream, accept, now, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                return outcome;
+                return outcome with { Decisions = [.. heldDecisions, .. outcome.Decisions] };
             }
             await transaction.RollbackAsync(cancellationToken);
         }
@@ -125,6 +131,24 @@ public sealed class SyncIngest(HubDatabase database)
             held[reader.GetString(0)] = reader.GetInt64(1);
         }
         return SyncStreams.All.Select(stream => new StreamPositionRow(stream, held.GetValueOrDefault(stream))).ToList();
+    }
+
+    /// <summary>
+    /// The hub's decisions on the terminal's transactions <paramref name="seqs"/> (pushed with confirm
+    /// set). A sequence the hub holds without a decision was stored as an ordinary record: accepted.
+    /// A sequence the hub does not hold has no answer.
+    /// </summary>
+    public async Task<IReadOnlyList<DecisionRow>> DecisionsAsync(MunicipalityCode municipality, string terminal, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken = default)
+    {
+        CheckTerminal(terminal);
+        ArgumentNullException.ThrowIfNull(seqs);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(seqs.Count, SyncLimits.MaxDecisionsPerCall, nameof(seqs));
+        if (seqs.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await HeldDecisionsAsync(connection, null, municipality, terminal, seqs, cancellationToken);
     }
 
     /// <summary>The municipality's quarantined records, newest first, at most <paramref name="limit"/>.</summary>
@@ -191,14 +215,93 @@ public sealed class SyncIngest(HubDatabase database)
         }
         await InsertRecordsAsync(connection, transaction, municipality, terminal, stream, keep, now, cancellationToken);
         await InsertQuarantineAsync(connection, transaction, municipality, terminal, stream, accept.NewRecords, quarantined, now, cancellationToken);
+        var decisions = await DecideAsync(connection, transaction, municipality, terminal, accept.NewRecords, quarantined, now, cancellationToken);
+        foreach (var refused in decisions.Where(d => !d.Accepted))
+        {
+            var index = usage.FindIndex(u => u.Stream == SyncStreams.Transactions && u.Seq == refused.Seq);
+            if (index >= 0)
+            {
+                usage[index] = usage[index] with { Outcome = UsageOutcome.Refused, Reason = refused.Reason };
+            }
+        }
         await _usage.AddAsync(connection, transaction, usage, cancellationToken);
         await HubDatabase.ExecuteAsync(connection, transaction,
             "UPDATE sync_streams SET through_seq = @through, last_hash = @hash, refused_seq = NULL, updated_at = @now " +
             "WHERE municipality = @municipality AND terminal = @terminal AND stream = @stream",
             cancellationToken, ("@through", accept.Through), ("@hash", accept.LastHash is null ? null : Hex(accept.LastHash)), ("@now", now),
             ("@municipality", municipality.Value), ("@terminal", terminal), ("@stream", stream));
-        return new PushOutcome(accept.Through, accept.NewRecords.Count - quarantined.Count, accept.Duplicates, quarantined);
+        return new PushOutcome(accept.Through, accept.NewRecords.Count - quarantined.Count, accept.Duplicates, quarantined, decisions);
     }
+
+    // In sequence order, after the batch's records were inserted: each check sees the refusals before it.
+    private static async Task<List<DecisionRow>> DecideAsync(
+        DbConnection connection, DbTransaction transaction, MunicipalityCode municipality, string terminal,
+        IReadOnlyList<NewRecord> records, List<QuarantinedSeq> quarantined, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var decisions = new List<DecisionRow>();
+        foreach (var record in records)
+        {
+            if (record.Record is not TransactionRecord { Confirm: true } asked)
+            {
+                continue;
+            }
+            var decision = quarantined.FirstOrDefault(q => q.Seq == record.Seq) is { } bad
+                ? CentralChecks.QuarantinedDecision(record.Seq, bad.Reason)
+                : await CentralChecks.DecideAsync(connection, transaction, municipality, terminal, asked, cancellationToken);
+            await HubDatabase.ExecuteAsync(connection, transaction,
+                "INSERT INTO sync_decisions (municipality, terminal, seq, accepted, reason, message_en, message_ja, decided_at) " +
+                "VALUES (@municipality, @terminal, @seq, @accepted, @reason, @en, @ja, @now)", cancellationToken,
+                ("@municipality", municipality.Value), ("@terminal", terminal), ("@seq", decision.Seq), ("@accepted", decision.Accepted),
+                ("@reason", decision.Reason), ("@en", decision.MessageEn), ("@ja", decision.MessageJa), ("@now", now));
+            decisions.Add(decision);
+        }
+        return decisions;
+    }
+
+    private static async Task<List<DecisionRow>> HeldDecisionsAsync(
+        DbConnection connection, DbTransaction? transaction, MunicipalityCode municipality, string terminal, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken)
+    {
+        var decided = new Dictionary<long, DecisionRow>();
+        var stored = new HashSet<long>();
+        var from = seqs.Min();
+        var to = seqs.Max();
+        await using (var command = HubDatabase.Command(connection, transaction,
+            "SELECT seq, accepted, reason, message_en, message_ja FROM sync_decisions WHERE municipality = @municipality AND terminal = @terminal AND seq >= @from AND seq <= @to",
+            ("@municipality", municipality.Value), ("@terminal", terminal), ("@from", from), ("@to", to)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var seq = reader.GetInt64(0);
+                decided[seq] = new DecisionRow(seq, reader.GetBoolean(1), NullableText(reader, 2), NullableText(reader, 3), NullableText(reader, 4));
+            }
+        }
+        await using (var command = HubDatabase.Command(connection, transaction,
+            "SELECT seq FROM edge_transactions WHERE municipality = @municipality AND terminal = @terminal AND seq >= @from AND seq <= @to",
+            ("@municipality", municipality.Value), ("@terminal", terminal), ("@from", from), ("@to", to)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored.Add(reader.GetInt64(0));
+            }
+        }
+        var answers = new List<DecisionRow>();
+        foreach (var seq in seqs.Distinct().Order())
+        {
+            if (decided.TryGetValue(seq, out var decision))
+            {
+                answers.Add(decision);
+            }
+            else if (stored.Contains(seq))
+            {
+                answers.Add(DecisionRow.Accept(seq));
+            }
+        }
+        return answers;
+    }
+
+    private static string? NullableText(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static UsageRecord? Usage(MunicipalityCode municipality, string terminal, string site, IMessage record)
     {

@@ -180,6 +180,27 @@ public sealed class SyncService(
             }
             var reply = new PushReply { AcknowledgedThrough = outcome.AcknowledgedThrough, Stored = outcome.Stored, Duplicates = outcome.Duplicates };
             reply.Quarantined.AddRange(outcome.Quarantined.Select(q => new QuarantinedRecord { Seq = q.Seq, Reason = q.Reason }));
+            reply.Decisions.AddRange(outcome.Decisions.Select(d => d.ToWire()));
+            return reply;
+        }, terminal);
+    }
+
+    public override async Task<DecisionsReply> Decisions(DecisionsRequest request, ServerCallContext context)
+    {
+        var terminal = Terminal(context);
+        if (request.Seqs.Count is 0 or > SyncLimits.MaxDecisionsPerCall)
+        {
+            throw Invalid("seqs", $"must hold 1 to {SyncLimits.MaxDecisionsPerCall} sequence numbers.", $"1～{SyncLimits.MaxDecisionsPerCall}件の番号を指定してください。");
+        }
+        if (request.Seqs.Any(s => s < 1))
+        {
+            throw Invalid("seqs", "sequence numbers start at 1.", "番号は1以上です。");
+        }
+        var cancel = context.CancellationToken;
+        return await Known(async () =>
+        {
+            var reply = new DecisionsReply();
+            reply.Decisions.AddRange((await ingest.DecisionsAsync(terminal.Municipality, terminal.Id, [.. request.Seqs], cancel)).Select(d => d.ToWire()));
             return reply;
         }, terminal);
     }

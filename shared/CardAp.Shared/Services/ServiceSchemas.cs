@@ -111,6 +111,9 @@ public static class SealSchema
 
     public const string FeePerCopy = "feePerCopy";
 
+    /// <summary>The status of a valid registration in master rows of kind sealRegistration (the edge and the hub's check read it).</summary>
+    public const string RegisteredStatus = "registered";
+
     // OnlineOnly by default: the counter could record the request offline, but the certificate
     // itself is printed from the resident information system, and the registration may have
     // been abolished there since the last sync; a certificate of a registration that no longer

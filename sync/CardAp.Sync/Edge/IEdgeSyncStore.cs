@@ -48,6 +48,18 @@ public interface IEdgeSyncStore
     /// <summary>The hub holds the stream through <paramref name="throughSeq"/>: forget those outbox entries (never goes back).</summary>
     void Acknowledge(string stream, long throughSeq);
 
+    /// <summary>
+    /// Keeps the hub's decisions on confirm transactions (online-only operations, ADR 0011) in one
+    /// transaction; decisions already held are skipped (a decision is final).
+    /// </summary>
+    void RecordDecisions(IReadOnlyList<HubDecision> decisions);
+
+    /// <summary>The hub's decision on a confirm transaction, or null while there is none.</summary>
+    HubDecision? Decision(long seq);
+
+    /// <summary>Confirm transactions up to <paramref name="throughSeq"/> still without a decision, oldest first, at most <paramref name="limit"/>.</summary>
+    IReadOnlyList<long> AwaitingDecision(long throughSeq, int limit);
+
     /// <summary>After a restore from backup: where each stream ended in the backup; null when no restore awaits reconciliation.</summary>
     IReadOnlyDictionary<string, long>? RestoredThrough();
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CardAp.Sync.Contracts;
+using CardAp.Sync.Hub;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -29,7 +30,7 @@ public sealed class SyncEngine : IDisposable
     private const int MaxGapResends = 3;
     private const int MaxSoftwareVersionLength = 64;
     private static readonly TimeSpan SkewWarning = TimeSpan.FromMinutes(2);
-    private static readonly string[] Streams = ["transactions", "audit", "telemetry"];
+    private static readonly string[] Streams = [SyncStreams.Transactions, SyncStreams.Audit, SyncStreams.Telemetry];
 
     private readonly SyncClient _client;
     private readonly IEdgeSyncStore _store;
@@ -37,6 +38,10 @@ public sealed class SyncEngine : IDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // One Push at a time: a sync run's batches and an online-only operation's push take turns.
+    private readonly SemaphoreSlim _pushGate = new(1, 1);
+    // Where the hub holds each stream, as last answered (guarded by _pushGate).
+    private readonly Dictionary<string, long> _hubPositions = new(StringComparer.Ordinal);
     private readonly Lock _statusGate = new();
     private SyncStatus _status;
 
@@ -93,7 +98,11 @@ public sealed class SyncEngine : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _pushGate.Dispose();
+    }
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
@@ -455,53 +464,173 @@ public sealed class SyncEngine : IDisposable
         var position = hubThrough;
         var start = position;
         var resends = 0;
-        while (position < last)
+        await _pushGate.WaitAsync(cancellationToken);
+        try
         {
-            SetProgress("push:" + stream, Math.Max(0, position - start), last - start);
-            var batch = _store.ReadBatch(stream, position, (int)Math.Min(_options.BatchSize, last - position));
-            var (first, end) = TrimToBytes(batch);
-            if (first != position + 1)
-            {
-                throw new InvalidOperationException($"Stream {stream}: the records after {position} cannot be read from this terminal's store (got {first}).");
-            }
-            PushReply reply;
+            // Hello's answer is the freshest word on where the hub stands.
+            _hubPositions[stream] = hubThrough;
+        }
+        finally
+        {
+            _pushGate.Release();
+        }
+        while (true)
+        {
+            await _pushGate.WaitAsync(cancellationToken);
             try
             {
-                reply = await _client.PushAsync(batch, Call(cancellationToken));
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && SyncErrors.ReasonOf(e) == SyncRefusals.StreamGap && resends < MaxGapResends)
-            {
-                resends++;
-                var hubNow = AcknowledgedThrough(e) ?? await HubPositionAsync(stream, cancellationToken);
-                var lastNow = _store.LastSeq(stream);
-                if (hubNow > lastNow)
+                // An online-only operation may have pushed part of the stream between two of our batches.
+                position = Math.Max(position, _hubPositions.GetValueOrDefault(stream));
+                if (position >= last)
                 {
-                    throw new SyncStopException(SyncErrors.StreamAhead(stream, hubNow, lastNow));
+                    break;
                 }
-                _logger.LogInformation("The hub holds {Stream} through {Through}, not {Position}: sending again from {Next}", stream, hubNow, position, hubNow + 1);
-                if (hubNow > _store.AcknowledgedThrough(stream))
+                SetProgress("push:" + stream, Math.Max(0, position - start), last - start);
+                var step = await PushOnceAsync(stream, position, last, resends < MaxGapResends, cancellationToken);
+                if (step.Resent)
                 {
-                    _store.Acknowledge(stream, hubNow);
+                    resends++;
                 }
-                position = hubNow;
-                continue;
+                else
+                {
+                    run.AddPushed(stream, step.Position - position);
+                    run.Quarantined.AddRange(step.Quarantined);
+                }
+                position = step.Position;
             }
-            var acknowledged = reply.AcknowledgedThrough;
-            if (acknowledged <= position || acknowledged > end)
+            finally
             {
-                throw new SyncProtocolException(
-                    $"Stream {stream}: the hub acknowledged through {acknowledged} for a batch {first} to {end} (it held {position}); nothing is forgotten on that answer.");
+                _pushGate.Release();
             }
-            _store.Acknowledge(stream, acknowledged);
-            run.AddPushed(stream, acknowledged - position);
-            foreach (var quarantined in reply.Quarantined)
-            {
-                _logger.LogWarning("The hub quarantined {Stream} record {Seq}: {Reason}", stream, quarantined.Seq, quarantined.Reason);
-                run.Quarantined.Add(new QuarantinedRecord(stream, quarantined.Seq, quarantined.Reason));
-            }
-            position = acknowledged;
+        }
+        if (stream == SyncStreams.Transactions)
+        {
+            await ResolveDecisionsAsync(position, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The hub's decision on confirm transaction <paramref name="seq"/> (an online-only operation,
+    /// ADR 0011): pushes the transactions stream through it (what comes before it goes first: the
+    /// stream is in order) and returns the decision the hub answered, or null when the hub holds the
+    /// record without one. Runs beside a sync run, one batch at a time with it.
+    /// </summary>
+    /// <exception cref="RpcException">The hub could not be reached or refused the push; the record stays, undecided, for the next try or sync.</exception>
+    public async Task<HubDecision?> ConfirmAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seq);
+        var resends = 0;
+        while (true)
+        {
+            if (_store.Decision(seq) is { } known)
+            {
+                return known;
+            }
+            await _pushGate.WaitAsync(cancellationToken);
+            try
+            {
+                if (_store.Decision(seq) is { } decided)
+                {
+                    return decided;
+                }
+                var position = _hubPositions.TryGetValue(SyncStreams.Transactions, out var hub) ? hub : _store.AcknowledgedThrough(SyncStreams.Transactions);
+                if (position >= seq)
+                {
+                    // Pushed before, its answer lost: ask for the decision the hub kept.
+                    await AskDecisionsAsync([seq], cancellationToken);
+                    return _store.Decision(seq);
+                }
+                var step = await PushOnceAsync(SyncStreams.Transactions, position, seq, resends < MaxGapResends, cancellationToken);
+                resends += step.Resent ? 1 : 0;
+            }
+            finally
+            {
+                _pushGate.Release();
+            }
+        }
+    }
+
+    // Confirm transactions the hub holds but whose decision never arrived (an answer lost to a cut).
+    private async Task ResolveDecisionsAsync(long hubThrough, CancellationToken cancellationToken)
+    {
+        var waiting = _store.AwaitingDecision(hubThrough, SyncLimits.MaxDecisionsPerCall);
+        if (waiting.Count > 0)
+        {
+            await AskDecisionsAsync(waiting, cancellationToken);
+        }
+    }
+
+    private async Task AskDecisionsAsync(IReadOnlyList<long> seqs, CancellationToken cancellationToken)
+    {
+        var request = new DecisionsRequest();
+        request.Seqs.AddRange(seqs);
+        var reply = await _client.DecisionsAsync(request, Call(cancellationToken));
+        var asked = seqs.ToHashSet();
+        if (reply.Decisions.FirstOrDefault(d => !asked.Contains(d.Seq)) is { } stray)
+        {
+            throw new SyncProtocolException($"The hub answered a decision on transaction {stray.Seq}, which was not asked about.");
+        }
+        _store.RecordDecisions(reply.Decisions);
+    }
+
+    // One batch after position, through last at most: pushed, the hub's decisions kept, then acknowledged.
+    // The caller holds _pushGate. A StreamGap refusal (when allowed) moves to the position the hub names.
+    private async Task<PushStep> PushOnceAsync(string stream, long position, long last, bool resendOnGap, CancellationToken cancellationToken)
+    {
+        var batch = _store.ReadBatch(stream, position, (int)Math.Min(_options.BatchSize, last - position));
+        var (first, end) = TrimToBytes(batch);
+        if (first != position + 1)
+        {
+            throw new InvalidOperationException($"Stream {stream}: the records after {position} cannot be read from this terminal's store (got {first}).");
+        }
+        PushReply reply;
+        try
+        {
+            reply = await _client.PushAsync(batch, Call(cancellationToken));
+        }
+        catch (RpcException e) when (resendOnGap && e.StatusCode == StatusCode.FailedPrecondition && SyncErrors.ReasonOf(e) == SyncRefusals.StreamGap)
+        {
+            var hubNow = AcknowledgedThrough(e) ?? await HubPositionAsync(stream, cancellationToken);
+            var lastNow = _store.LastSeq(stream);
+            if (hubNow > lastNow)
+            {
+                throw new SyncStopException(SyncErrors.StreamAhead(stream, hubNow, lastNow));
+            }
+            _logger.LogInformation("The hub holds {Stream} through {Through}, not {Position}: sending again from {Next}", stream, hubNow, position, hubNow + 1);
+            if (hubNow > _store.AcknowledgedThrough(stream))
+            {
+                _store.Acknowledge(stream, hubNow);
+            }
+            _hubPositions[stream] = hubNow;
+            return new PushStep(hubNow, Resent: true, []);
+        }
+        var acknowledged = reply.AcknowledgedThrough;
+        if (acknowledged <= position || acknowledged > end)
+        {
+            throw new SyncProtocolException(
+                $"Stream {stream}: the hub acknowledged through {acknowledged} for a batch {first} to {end} (it held {position}); nothing is forgotten on that answer.");
+        }
+        if (reply.Decisions.FirstOrDefault(d => d.Seq < first || d.Seq > end) is { } stray)
+        {
+            throw new SyncProtocolException($"Stream {stream}: the hub answered a decision on {stray.Seq}, outside the batch {first} to {end}; nothing is forgotten on that answer.");
+        }
+        // Decisions first: a crash before the acknowledgement sends the batch again, and the hub answers the same decisions.
+        if (reply.Decisions.Count > 0)
+        {
+            _store.RecordDecisions(reply.Decisions);
+        }
+        _store.Acknowledge(stream, acknowledged);
+        _hubPositions[stream] = acknowledged;
+        var quarantined = new List<QuarantinedRecord>();
+        foreach (var record in reply.Quarantined)
+        {
+            _logger.LogWarning("The hub quarantined {Stream} record {Seq}: {Reason}", stream, record.Seq, record.Reason);
+            quarantined.Add(new QuarantinedRecord(stream, record.Seq, record.Reason));
+        }
+        return new PushStep(acknowledged, Resent: false, quarantined);
+    }
+
+    private sealed record PushStep(long Position, bool Resent, IReadOnlyList<QuarantinedRecord> Quarantined);
 
     // Fewer records rather than a message the hub refuses for its size; at least one record always goes.
     private (long First, long Last) TrimToBytes(PushRequest batch)

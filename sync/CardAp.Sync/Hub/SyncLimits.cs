@@ -12,6 +12,9 @@ public static class SyncLimits
     /// <summary>The most records one Push may carry (the gRPC message limit, 4 MiB, may cap a batch sooner).</summary>
     public const int MaxBatch = 1000;
 
+    /// <summary>The most sequence numbers one Decisions request may ask about.</summary>
+    public const int MaxDecisionsPerCall = 1000;
+
     /// <summary>The longest JSON document (payload, detail) a record may carry to be usable.</summary>
     public const int MaxJsonLength = 64 * 1024;
 

@@ -279,28 +279,39 @@ public sealed class TerminalApiTests(PcscdFixture pcscd) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Online_only_operations_are_refused_offline_and_run_when_the_hub_answers()
+    public async Task Online_only_operations_are_refused_offline_and_not_settled_by_a_hub_that_does_not_decide()
     {
         var clerk = await SignInAsync("staff-1", "counter-clerk");
         await InsertAsync(_world.Resident("C-0001"), 1);
         var request = Operation(clerk, "seal", "request-certificate", ("copies", "1"));
         request.Pin = EdgeWorld.ResidentPin;
         await RefusedAsync(request, StatusCode.Unavailable, "OnlineOnly");
+        Assert.Empty(_edge.Get<LocalRecords>().Transactions("seal"));
 
+        // A hub that answers health probes but not sync: online, yet no decision can come.
         await using var hub = await HubStub.StartAsync();
         await _edge.DisposeAsync();
         _edge = await EdgeHost.StartAsync(_directory.FullName, _clock, new Dictionary<string, string?>
         {
             ["Edge:HubAddress"] = hub.Address,
             ["Edge:HubProbeInterval"] = "00:00:00.200",
+            ["Edge:Sync:ConfirmTimeout"] = "00:00:02",
         });
         await WaitUntilAsync(() => _edge.Get<Hub.HubConnectivity>().IsOnline);
         clerk = await SignInAsync("staff-1", "counter-clerk");
         request = Operation(clerk, "seal", "request-certificate", ("copies", "2"));
         request.Pin = EdgeWorld.ResidentPin;
-        var reply = await ExecuteAsync(request);
-        Assert.Equal("SC-0001", reply.Member);
+        var e = await RefusedAsync(request, StatusCode.Unavailable, "AwaitingHub");
+        Assert.Contains("same request", e.Status.Detail, StringComparison.Ordinal);
 
+        // Kept, flagged for the hub's decision, and not settled by asking again.
+        var kept = Assert.Single(_edge.Get<LocalRecords>().Transactions("seal"));
+        Assert.True(kept.Confirm);
+        Assert.Null(_edge.Get<LocalRecords>().Decision(kept.Seq));
+        await RefusedAsync(request, StatusCode.Unavailable, "AwaitingHub");
+        Assert.Single(_edge.Get<LocalRecords>().Transactions("seal"));
+
+        // A local rule still refuses before anything goes to the hub.
         await InsertAsync(_world.Resident("C-0004"), 1);
         request = Operation(clerk, "seal", "request-certificate", ("copies", "1"));
         request.Pin = EdgeWorld.ResidentPin;

@@ -32,7 +32,8 @@ public sealed class SyncStoreTests
             using var v2 = new EdgeDatabase(options);
             var records = new LocalRecords(v2);
 
-            Assert.Equal(2, v2.SchemaVersion);
+            Assert.Equal(EdgeDatabase.LatestSchemaVersion, v2.SchemaVersion);
+            Assert.False(Assert.Single(records.TransactionsAfter(0)).Confirm);
             Assert.False(Assert.Single(records.TransactionsAfter(0)).Offline);
             records.RecordTransaction(TempStore.Transaction("new-1") with { Offline = true }, TempStore.Audit());
             records.RecordTransaction(TempStore.Transaction("new-2"), TempStore.Audit());

@@ -219,6 +219,74 @@ public abstract class SyncStoreContract<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task An_online_only_redemption_is_decided_once_against_the_central_balance_of_all_terminals()
+    {
+        var (municipality, terminal) = await NewTerminalAsync(site: "honcho");
+        var other = municipality.Value + "-T002";
+        await Master.UpsertAsync(municipality, MasterKinds.PointsBalance, "M-1", new JsonObject { ["balance"] = 100 }, Ct);
+        // Another terminal's records after the balance row move it: 100 + 50 - 30 = 120.
+        await Ingest.PushAsync(municipality, other, SyncRecords.Push([Points(1, "accrue", 50), Points(2, "redeem", 30)]), Ct);
+
+        var batch = SyncRecords.Push([Points(1, "redeem", 100, confirm: true), Points(2, "redeem", 30, confirm: true), Points(3, "redeem", 500, confirm: true, training: true)]);
+        var first = await Ingest.PushAsync(municipality, terminal, batch, Ct);
+        var retry = await Ingest.PushAsync(municipality, terminal, batch, Ct);
+
+        Assert.Equal([(1L, true), (2L, false), (3L, true)], first.Decisions.Select(d => (d.Seq, d.Accepted)));
+        var refused = first.Decisions[1];
+        Assert.Equal(CentralChecks.InsufficientCentralBalance, refused.Reason);
+        Assert.Contains("20 points", refused.MessageEn, StringComparison.Ordinal);
+        Assert.Contains("残高 20", refused.MessageJa, StringComparison.Ordinal);
+        Assert.Equal((0, 3), (retry.Stored, retry.Duplicates));
+        Assert.Equal(first.Decisions, retry.Decisions);
+        Assert.Equal(first.Decisions, await Ingest.DecisionsAsync(municipality, terminal, [3, 1, 2, 4], Ct));
+
+        // A new balance row from central IT is the new base: 40, and the refused redemption never counted.
+        await Master.UpsertAsync(municipality, MasterKinds.PointsBalance, "M-1", new JsonObject { ["balance"] = 40 }, Ct);
+        var later = await Ingest.PushAsync(municipality, terminal, SyncRecords.Push([Points(4, "redeem", 40, confirm: true), Points(5, "redeem", 1, confirm: true)]), Ct);
+        Assert.Equal([(4L, true), (5L, false)], later.Decisions.Select(d => (d.Seq, d.Accepted)));
+
+        // Every record is held; the refused ones count as refusals with the hub's reason, not as done.
+        Assert.Equal(5, await CountAsync("edge_transactions", municipality, terminal));
+        var report = await new UsageReports(new UsageRecords(fixture.Database), TimeProvider.System).BuildAsync([municipality], SyncRecords.Day, SyncRecords.Day, Ct);
+        Assert.Equal(new UsageFigures(Done: 4, Offline: 0, Refused: 2), report.Total);
+        Assert.Equal((CentralChecks.InsufficientCentralBalance, 2L), (Assert.Single(report.Refusals).Reason, report.Refusals[0].Count));
+    }
+
+    [Fact]
+    public async Task A_certificate_request_is_accepted_only_while_the_hub_holds_a_valid_registration_and_an_unusable_one_is_refused()
+    {
+        var (municipality, terminal) = await NewTerminalAsync();
+        await Master.UpsertAsync(municipality, MasterKinds.SealRegistration, "S-1", new JsonObject { ["status"] = "registered" }, Ct);
+        await Master.UpsertAsync(municipality, MasterKinds.SealRegistration, "S-2", new JsonObject { ["status"] = "abolished" }, Ct);
+        TransactionRecord Request(long seq, string member)
+        {
+            var record = SyncRecords.Transaction(seq, "seal", "request-certificate");
+            (record.Member, record.Confirm) = (member, true);
+            return record;
+        }
+        var unknown = SyncRecords.Transaction(4, "no-such-service", "x");
+        unknown.Confirm = true;
+        var ordinary = SyncRecords.Transaction(5, "seal", "request-certificate");
+        ordinary.Member = "S-2";
+
+        var outcome = await Ingest.PushAsync(municipality, terminal, SyncRecords.Push([Request(1, "S-1"), Request(2, "S-2"), Request(3, "S-9"), unknown, ordinary]), Ct);
+
+        Assert.Equal([(1L, true, (string?)null), (2L, false, CentralChecks.SealRegistrationNotCurrent), (3L, false, CentralChecks.SealRegistrationNotCurrent), (4L, false, CentralChecks.Quarantined)],
+            outcome.Decisions.Select(d => (d.Seq, d.Accepted, d.Reason)));
+        Assert.Contains("abolished", outcome.Decisions[1].MessageEn, StringComparison.Ordinal);
+        Assert.Contains(Assert.Single(outcome.Quarantined).Reason, outcome.Decisions[3].MessageEn, StringComparison.Ordinal);
+        // Record 5 was no online-only operation: stored as done, no decision taken; asked about, the hub says it holds it.
+        Assert.Equal(DecisionRow.Accept(5), Assert.Single(await Ingest.DecisionsAsync(municipality, terminal, [5], Ct)));
+    }
+
+    private static TransactionRecord Points(long seq, string operation, long amount, bool confirm = false, bool training = false)
+    {
+        var record = SyncRecords.Transaction(seq, "points", operation, training: training);
+        (record.HasAmount, record.Amount, record.Confirm) = (true, amount, confirm);
+        return record;
+    }
+
+    [Fact]
     public async Task The_feed_carries_only_the_terminals_scope_and_never_another_municipalitys_rows()
     {
         var (municipality, _) = await NewTerminalAsync();

@@ -21,7 +21,7 @@ public sealed class SealModule : IServiceModule
     public const string CopiesField = "copies";
     public const string FeePerCopySetting = SealSchema.FeePerCopy;
 
-    public const string Registered = "registered";
+    public const string Registered = SealSchema.RegisteredStatus;
     public const string Abolished = "abolished";
     public const string Suspended = "suspended";
 
