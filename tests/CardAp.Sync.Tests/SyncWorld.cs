@@ -162,7 +162,13 @@ internal sealed class SyncWorld : IAsyncDisposable
         Readers.Insert(ResidentReader, Town.Resident(cardNumber));
     }
 
-    public Task<OperationReply> ExecuteAsync(string session, string service, string operation, params (string Key, string Value)[] fields)
+    public Task<OperationReply> ExecuteAsync(string session, string service, string operation, params (string Key, string Value)[] fields) =>
+        ExecuteAsync(Request(session, service, operation, fields));
+
+    public Task<OperationReply> ExecuteAsync(OperationRequest request) => Edge.Client.ExecuteAsync(request, cancellationToken: Cancel).ResponseAsync;
+
+    /// <summary>An operation on the resident's card in reader 1, with its PIN and a new request id.</summary>
+    public OperationRequest Request(string session, string service, string operation, params (string Key, string Value)[] fields)
     {
         var request = new OperationRequest
         {
@@ -177,7 +183,7 @@ internal sealed class SyncWorld : IAsyncDisposable
         {
             request.Fields[key] = value;
         }
-        return Edge.Client.ExecuteAsync(request, cancellationToken: Cancel).ResponseAsync;
+        return request;
     }
 
     private Grpc.Net.Client.GrpcChannel Channel(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
