@@ -129,6 +129,7 @@ public sealed class ReportService(
             TombstonesBefore = Timestamp.FromDateTimeOffset(result.TombstonesBefore),
             Records = result.Records,
             Tombstones = result.Tombstones,
+            Uploads = result.Uploads,
         };
         reply.Municipalities.AddRange(result.Municipalities.Select(m => new MunicipalityPurgeMessage
         {
@@ -136,6 +137,7 @@ public sealed class ReportService(
             Records = m.Records,
             Tombstones = m.Tombstones,
             PurgedThroughSeq = m.PurgedThroughSeq,
+            Uploads = m.Uploads,
         }));
         return reply;
     }

@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using CardAp.Hub.Reports;
 using CardAp.Hub.Store;
 using CardAp.Hub.Store.Records;
+using CardAp.Hub.Store.Sync;
+using CardAp.Hub.Tests.Sync;
+using CardAp.Sync.Contracts;
 using CardAp.Hub.Tests.Store;
 using CardAp.Shared.Domain;
 using CardAp.Testing;
@@ -216,6 +219,45 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         Assert.Empty(again.Municipalities);
         Assert.Empty(elsewhere.Municipalities);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => retention.RunAsync(policy with { RecordDays = 1 }, dryRun: true, cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Retention_purges_the_terminals_uploads_of_the_same_age_and_keeps_their_stream_positions()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2025, 1, 10, 3, 0, 0, TimeSpan.Zero));
+        var empty = await fixture.CreateDatabaseAsync();
+        var database = new HubDatabase(empty.Engine, empty.ConnectionStringForTests, clock);
+        await database.MigrateAsync(Ct);
+        var municipality = NewCode();
+        await new MunicipalityStore(database).AddAsync(municipality, "保存期間市", Ct);
+        var ingest = new SyncIngest(database);
+        var terminal = municipality.Value + "-T001";
+        TransactionRecord Record(long seq, string service = "library", bool confirm = false)
+        {
+            var record = SyncRecords.Transaction(seq, service, at: clock.Now);
+            record.Confirm = confirm;
+            return record;
+        }
+        PushRequest Old() => SyncRecords.Push([Record(1), Record(2, confirm: true), Record(3, "no-such-service")]);
+        await ingest.PushAsync(municipality, terminal, Old(), Ct);
+        clock.Now = new DateTimeOffset(2026, 1, 20, 3, 0, 0, TimeSpan.Zero);
+        await ingest.PushAsync(municipality, terminal, SyncRecords.Push([Record(4), Record(5, confirm: true)]), Ct);
+        var retention = new Retention(database);
+        var policy = new RetentionPolicy(RecordDays: 365, TombstoneDays: 30);
+
+        var preview = await retention.RunAsync(policy, dryRun: true, cancellationToken: Ct);
+        var run = await retention.RunAsync(policy, dryRun: false, cancellationToken: Ct);
+
+        // Received on 2025-01-10, before the cut-off (2025-01-20): transactions 1 and 2, the decision on 2, the quarantined 3.
+        Assert.Equal((4L, 4L), (preview.Uploads, run.Uploads));
+        Assert.Equal(2, run.Records);
+        Assert.Equal([DecisionRow.Accept(5)], await ingest.DecisionsAsync(municipality, terminal, [2, 5], Ct));
+        Assert.Empty(await ingest.QuarantineAsync(municipality, 10, Ct));
+        Assert.Equal(4, (long)Assert.Single(await new HubAuditStore(database).ListAsync(municipality, 10, Ct), e => e.Action == "retention.purge").Detail()["uploads"]!);
+        // The stream position stays: the old batch sent again late is a duplicate, never stored again.
+        var retry = await ingest.PushAsync(municipality, terminal, Old(), Ct);
+        Assert.Equal((5L, 0, 3), (retry.AcknowledgedThrough, retry.Stored, retry.Duplicates));
+        Assert.Equal(0, (await retention.RunAsync(policy, dryRun: true, cancellationToken: Ct)).Uploads);
     }
 
     private UsageReports Reports() => new(new UsageRecords(fixture.Database), TimeProvider.System);
