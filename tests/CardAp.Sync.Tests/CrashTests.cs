@@ -6,9 +6,11 @@ using CardAp.Edge.Tests.Durability;
 using CardAp.Edge.Tests.Integration;
 using CardAp.Hub.Api;
 using CardAp.Hub.Security;
+using CardAp.Hub.Store;
 using CardAp.Hub.Tests.Host;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace CardAp.Sync.Tests;
 
@@ -20,7 +22,8 @@ namespace CardAp.Sync.Tests;
 /// after page, restarted each time on the same data folder: after every kill its master set is
 /// exactly the hub's as of its checkpoint, and in the end exactly the hub's current set;</item>
 /// <item>the hub, while the edge pushes thousands of records batch after batch, restarted each
-/// time on the same port and database: in the end it holds every record exactly once.</item>
+/// time on the same port and database (SQLite, and PostgreSQL where CARDAP_POSTGRES names a server):
+/// in the end it holds every record exactly once.</item>
 /// </list>
 /// </summary>
 public sealed class CrashTests
@@ -123,16 +126,19 @@ public sealed class CrashTests
         }
     }
 
-    [Fact]
-    public async Task Hub_killed_mid_push_ends_holding_every_record_exactly_once()
+    [Theory]
+    [InlineData(HubEngine.Sqlite)]
+    [InlineData(HubEngine.PostgreSql)]
+    public async Task Hub_killed_mid_push_ends_holding_every_record_exactly_once(HubEngine engine)
     {
         const int hubKills = 4;
         const int recordsPerRound = 400;
         var random = new Random(Seed);
         using var town = new EdgeWorld();
         using var pki = new HubPki();
+        await using var hubDatabase = await CrashHubDatabase.CreateAsync(engine, pki);
         var port = HubProcess.FreePort();
-        var hub = await HubProcess.StartAsync(pki, port);
+        var hub = await HubProcess.StartAsync(pki, port, hubDatabase.Settings);
         var directory = Directory.CreateTempSubdirectory("cardap-crash-hub-");
         EdgeHost? edge = null;
         var log = new List<string>();
@@ -168,9 +174,10 @@ public sealed class CrashTests
                 await hub.KillAsync();
                 var outcome = await sync.WaitAsync(TimeSpan.FromSeconds(60), Cancel);
                 log.Add($"hub kill {kill}: push:{stream} at {fraction:0.00}+{pause} ms landed={landed} sync={(outcome.Succeeded ? "ok" : outcome.Problem?.Reason)}");
-                Assert.True(HubIntegrity(pki) == "ok", $"hub database after a kill: {HubIntegrity(pki)}: {Context(log)}");
+                var integrity = hubDatabase.Integrity();
+                Assert.True(integrity == "ok", $"hub database after a kill: {integrity}: {Context(log)}");
                 await hub.DisposeAsync();
-                hub = await HubProcess.StartAsync(pki, port);
+                hub = await HubProcess.StartAsync(pki, port, hubDatabase.Settings);
             }
 
             written = WriteRecords(records, written, recordsPerRound);
@@ -391,13 +398,76 @@ public sealed class CrashTests
         public long Checkpoint { get; set; }
     }
 
-    private static string HubIntegrity(HubPki pki)
+    /// <summary>The killed hub's database: SQLite in the PKI folder, or a PostgreSQL database of its own (dropped at the end).</summary>
+    private sealed class CrashHubDatabase : IAsyncDisposable
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(pki.Directory, "hub.db")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "(null)";
+        private readonly string? _server;
+        private readonly string? _name;
+        private readonly string? _sqlitePath;
+
+        private CrashHubDatabase(Dictionary<string, string?> settings, string? server, string? name, string? sqlitePath)
+        {
+            (Settings, _server, _name, _sqlitePath) = (settings, server, name, sqlitePath);
+        }
+
+        public Dictionary<string, string?> Settings { get; }
+
+        public static async Task<CrashHubDatabase> CreateAsync(HubEngine engine, HubPki pki)
+        {
+            if (engine == HubEngine.Sqlite)
+            {
+                var path = Path.Combine(pki.Directory, "hub.db");
+                return new CrashHubDatabase([], null, null, path);
+            }
+            var server = Environment.GetEnvironmentVariable("CARDAP_POSTGRES");
+            if (string.IsNullOrWhiteSpace(server))
+            {
+                Assert.False(Environment.GetEnvironmentVariable("CARDAP_REQUIRE_POSTGRES") == "1", "CARDAP_REQUIRE_POSTGRES=1 but CARDAP_POSTGRES is not set");
+                Assert.Skip("PostgreSQL is not configured: set CARDAP_POSTGRES or run `dotnet pwsh build.ps1 test`");
+            }
+            var name = "cardap_crash_" + Guid.NewGuid().ToString("N");
+            await using (var connection = new NpgsqlConnection(server))
+            {
+                await connection.OpenAsync(Cancel);
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+                await create.ExecuteNonQueryAsync(Cancel);
+            }
+            return new CrashHubDatabase(new Dictionary<string, string?>
+            {
+                ["Hub:Database:Engine"] = nameof(HubEngine.PostgreSql),
+                ["Hub:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString(),
+            }, server, name, null);
+        }
+
+        /// <summary>"ok" when the database survived the kill intact (SQLite's own check; PostgreSQL recovers by its WAL, checked by opening it).</summary>
+        public string Integrity()
+        {
+            if (_sqlitePath is not null)
+            {
+                using var connection = new SqliteConnection($"Data Source={_sqlitePath};Pooling=False");
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA integrity_check";
+                return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "(null)";
+            }
+            using var postgres = new NpgsqlConnection(Settings["Hub:Database:ConnectionString"]);
+            postgres.Open();
+            using var count = new NpgsqlCommand("SELECT count(*) FROM sync_streams", postgres);
+            return count.ExecuteScalar() is long ? "ok" : "sync_streams unreadable";
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_server is null)
+            {
+                return;
+            }
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(_server);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>
