@@ -167,13 +167,7 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
     [Fact]
     public async Task Retention_purges_old_records_and_tombstones_and_reports_what_it_did()
     {
-        // Its own database: retention runs over every municipality of the hub.
-        var clock = new ManualClock(new DateTimeOffset(2025, 1, 10, 3, 0, 0, TimeSpan.Zero));
-        var empty = await fixture.CreateDatabaseAsync();
-        var database = new HubDatabase(empty.Engine, empty.ConnectionStringForTests, clock);
-        await database.MigrateAsync(Ct);
-        var municipality = NewCode();
-        await new MunicipalityStore(database).AddAsync(municipality, "保存期間市", Ct);
+        var (clock, database, municipality) = await RetentionHubAsync();
         var master = new MasterStore(database);
         await master.UpsertAsync(municipality, "site", "old", new JsonObject { ["name"] = "旧分室" }, Ct);
         var oldDelete = await master.DeleteAsync(municipality, "site", "old", Ct);
@@ -224,12 +218,7 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
     [Fact]
     public async Task Retention_purges_the_terminals_uploads_of_the_same_age_and_keeps_their_stream_positions()
     {
-        var clock = new ManualClock(new DateTimeOffset(2025, 1, 10, 3, 0, 0, TimeSpan.Zero));
-        var empty = await fixture.CreateDatabaseAsync();
-        var database = new HubDatabase(empty.Engine, empty.ConnectionStringForTests, clock);
-        await database.MigrateAsync(Ct);
-        var municipality = NewCode();
-        await new MunicipalityStore(database).AddAsync(municipality, "保存期間市", Ct);
+        var (clock, database, municipality) = await RetentionHubAsync();
         var ingest = new SyncIngest(database);
         var terminal = municipality.Value + "-T001";
         TransactionRecord Record(long seq, string service = "library", bool confirm = false)
@@ -258,6 +247,18 @@ public abstract class UsageRecordsContract<TFixture>(TFixture fixture) : IClassF
         var retry = await ingest.PushAsync(municipality, terminal, Old(), Ct);
         Assert.Equal((5L, 0, 3), (retry.AcknowledgedThrough, retry.Stored, retry.Duplicates));
         Assert.Equal(0, (await retention.RunAsync(policy, dryRun: true, cancellationToken: Ct)).Uploads);
+    }
+
+    // Its own database: retention runs over every municipality of the hub. One municipality, on 2025-01-10.
+    private async Task<(ManualClock Clock, HubDatabase Database, MunicipalityCode Municipality)> RetentionHubAsync()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2025, 1, 10, 3, 0, 0, TimeSpan.Zero));
+        var empty = await fixture.CreateDatabaseAsync();
+        var database = new HubDatabase(empty.Engine, empty.ConnectionStringForTests, clock);
+        await database.MigrateAsync(Ct);
+        var municipality = NewCode();
+        await new MunicipalityStore(database).AddAsync(municipality, "保存期間市", Ct);
+        return (clock, database, municipality);
     }
 
     private UsageReports Reports() => new(new UsageRecords(fixture.Database), TimeProvider.System);
