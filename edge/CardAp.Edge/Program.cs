@@ -1,11 +1,18 @@
+using CardAp.Edge.Enrolment;
 using CardAp.Edge.Extensions;
+
+if (args.FirstOrDefault() == EnrolCommand.Name)
+{
+    return EnrolCommand.Run(args[1..], Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddEdgeServices();
 
 var app = builder.Build();
 app.MapEdgeEndpoints();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to integration tests.</summary>
 public partial class Program;

@@ -1,6 +1,7 @@
 using CardAp.Card.Pcsc;
 using CardAp.Card.Readers;
 using CardAp.Edge.Api;
+using CardAp.Edge.Enrolment;
 using CardAp.Edge.Errors;
 using CardAp.Edge.Hub;
 using CardAp.Edge.Operators;
@@ -20,6 +21,7 @@ public static class EdgeServiceExtensions
     /// <summary>Everything the edge host runs: logging, options, store, readers, sessions, services, gRPC.</summary>
     public static IHostApplicationBuilder AddEdgeServices(this IHostApplicationBuilder builder)
     {
+        builder.AddEnrolmentSettings();
         builder.AddCardApSerilog("edge");
         builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
