@@ -12,7 +12,8 @@ namespace CardAp.Provision.Cli;
 /// </summary>
 public sealed class CommandContext(bool json, TextWriter output, TextWriter error)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Japanese stays readable in the JSON (scripts parse it either way).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public bool Json => json;
 

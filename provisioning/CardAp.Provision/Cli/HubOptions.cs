@@ -38,9 +38,9 @@ public sealed class HubOptions
         X509Certificate2 ca, client;
         try
         {
-            ca = X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPemFile(caPath).Export(X509ContentType.Cert));
+            ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
             using var key = ProtectedKeys.ReadECDsa(keyPath, passphrase);
-            using var certificate = X509Certificate2.CreateFromPemFile(certificatePath);
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
             using var withKey = certificate.CopyWithPrivateKey(key);
             // Through PKCS#12 so TLS can use the key on every platform.
             client = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), password: null);

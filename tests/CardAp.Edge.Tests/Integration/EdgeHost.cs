@@ -34,19 +34,23 @@ internal sealed class EdgeHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
-    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider clock, IDictionary<string, string?>? settings = null)
+    /// <param name="enrolledIn">An enrolled terminal's folder (enrolment.json): the content root, and the identity comes from there.</param>
+    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider clock, IDictionary<string, string?>? settings = null, string? enrolledIn = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ContentRootPath = enrolledIn });
         var config = new Dictionary<string, string?>
         {
-            ["Edge:Municipality"] = "131016",
             ["Edge:Readers"] = "Pcsc",
             ["Store:DatabasePath"] = Path.Combine(directory, "edge.db"),
-            ["Store:TerminalId"] = "131016-T001",
             ["Store:DailyBackup"] = "false",
             ["Logging:Directory"] = Path.Combine(directory, "logs"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        if (enrolledIn is null)
+        {
+            config["Edge:Municipality"] = "131016";
+            config["Store:TerminalId"] = "131016-T001";
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             config[key] = value;
