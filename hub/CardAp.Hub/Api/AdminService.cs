@@ -93,7 +93,9 @@ public sealed class AdminService(
     public override async Task<ListMasterReply> ListMaster(ListMasterRequest request, ServerCallContext context)
     {
         var (_, code) = Scope(context, request.Municipality);
-        var rows = await StoreCall(() => master.ListAsync(code, request.Kind, context.CancellationToken));
+        var rows = await StoreCall(() => request.KeyPrefix.Length == 0
+            ? master.ListAsync(code, request.Kind, context.CancellationToken)
+            : master.ListByKeyPrefixAsync(code, request.Kind, request.KeyPrefix, context.CancellationToken));
         var reply = new ListMasterReply();
         reply.Rows.AddRange(rows.Select(r => new MasterRowMessage { Kind = r.Kind, Key = r.Key, PayloadJson = r.PayloadJson ?? string.Empty, ChangeSeq = r.ChangeSeq }));
         return reply;

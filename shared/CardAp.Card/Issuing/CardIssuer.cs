@@ -14,7 +14,10 @@ public sealed class CardIssuer(IssuingKey issuingKey)
 {
     /// <summary>
     /// Issues the application on a card whose applet was installed for this issuer: the card
-    /// makes its key pair, we certify it, then write header, empty services and the PIN.
+    /// makes its key pair, we certify it, then write header, empty services, the PIN and, last,
+    /// the certificate. The certificate is the commit mark: a card whose certificate is ours,
+    /// names the header's card number and matches the card's key (INTERNAL AUTHENTICATE) went
+    /// through every step; a card cut off earlier shows an old or no certificate and is issued again.
     /// </summary>
     public CardCertificate Issue(IApduTransport card, CardHeader header, string pin, DateOnly? certificateValidFrom = null)
     {
@@ -28,9 +31,19 @@ public sealed class CardIssuer(IssuingKey issuingKey)
         var certificate = CardCertificate.Issue(issuingKey, header.CardNumber, point, certificateValidFrom ?? header.IssuedOn, header.ExpiresOn);
         session.WriteFile(CardApSpec.HeaderFid, header.Encode());
         session.WriteFile(CardApSpec.ServicesFid, ServiceRegistration.EncodeAll([]));
-        session.WriteFile(CardApSpec.CertificateFid, certificate.Encode());
         session.ResetPin(pin);
+        session.WriteFile(CardApSpec.CertificateFid, certificate.Encode());
         return certificate;
+    }
+
+    /// <summary>
+    /// Replaces the whole services EF with <paramref name="services"/>: how an issuer brings a card to
+    /// a known list in one write, e.g. when a write cut off part-way left the EF unreadable.
+    /// </summary>
+    public void ReplaceServices(IApduTransport card, IReadOnlyCollection<ServiceRegistration> services)
+    {
+        var content = ServiceRegistration.EncodeAll(services);
+        Authenticate(card).WriteFile(CardApSpec.ServicesFid, content);
     }
 
     /// <summary>Rewrites the header (e.g. new expiry on renewal; the certificate is reissued with it).</summary>

@@ -1,0 +1,510 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using CardAp.Card.Application;
+using CardAp.Card.Issuing;
+using CardAp.Card.Iso7816;
+using CardAp.Card.Jpki;
+using CardAp.Provision.Cards;
+using CardAp.Provision.Cli;
+using CardAp.Shared.Domain;
+
+namespace CardAp.Provision.Commands;
+
+/// <summary>
+/// `card`: residents' cards. The CardAp application in the card's free area is written with the
+/// municipality's issuing key through a PC/SC reader, and the hub learns the member numbers; card
+/// status (suspend, resume, revoke) and JPKI links are hub rows the terminals sync. Every command
+/// checks first, writes the card, then the hub, and may be run again to finish what a cut-off run
+/// started (docs/provisioning.md, "Cards and operators").
+/// </summary>
+public static class CardCommands
+{
+    public static Command Create(HubOptions hub)
+    {
+        var reader = new ReaderOptions();
+        return new Command("card", "Residents' cards: issue the CardAp application, add and remove services, reset the PIN, suspend, resume and revoke, link a JPKI certificate.")
+        {
+            Issue(hub, reader),
+            AddService(hub, reader),
+            RemoveService(hub, reader),
+            ResetPin(reader),
+            Status(hub, "suspend", HubCardRecords.Suspended),
+            Status(hub, "resume", null),
+            Status(hub, "revoke", HubCardRecords.Revoked),
+            LinkJpki(hub, reader),
+        };
+    }
+
+    private static Command Issue(HubOptions hub, ReaderOptions reader)
+    {
+        var municipality = CommonOptions.Municipality();
+        var card = CardOption("The card number (カード番号) to give the card, e.g. C-000123.");
+        var services = new Option<string[]>("--service") { Description = "A service to register, as <service>=<member number>, e.g. library=L-0001 (repeat for more).", AllowMultipleArgumentsPerToken = true };
+        var expires = new Option<string?>("--expires") { Description = "The last day the card is valid (yyyy-MM-dd); default five years from today, less a day." };
+        var name = new Option<string?>("--name") { Description = "The resident's name for the hub's registration rows (kept at the hub only, never written to the card or sent to terminals)." };
+        var keys = IssuingKeys.KeysFolder();
+        var pinFile = PinInput.PinFile();
+        var command = new Command("issue", "Issues a resident's card: writes the CardAp application (card key, header, PIN, certificate signed with the municipality's issuing key) and the services to the card in the reader, then registers the member numbers at the hub. Run it again after any failure: it finishes the card and the hub, and changes nothing once both are done.\n" +
+            "Example: cardap-provision card issue --municipality 131016 --card C-000123 --service library=L-0001 --keys /secure/keys --pin-file pin.txt --reader \"Virtual PCD 00 00\" --hub https://hub:5001")
+        {
+            municipality, card, services, expires, name, keys, pinFile, reader.Reader,
+        };
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var number = CardSteps.ParseCard(result.GetValue(card));
+            var requested = CardSteps.ParseServiceMembers(result.GetValue(services) ?? []);
+            var today = CardDates.TodayInJapan(TimeProvider.System);
+            var expiresOn = CardSteps.ParseDate(result.GetValue(expires), "--expires") ?? today.AddYears(5).AddDays(-1);
+            if (expiresOn < today)
+            {
+                throw ProvisionException.Refused("BadDate", $"--expires {expiresOn:yyyy-MM-dd} is in the past.", $"--expires {expiresOn:yyyy-MM-dd} は過去の日付です。");
+            }
+            var passphrase = CaCommands.Passphrase(result);
+            var pin = PinInput.Read(result.GetValue(pinFile), ("The card's new PIN (4 digits)", "カードの暗証番号（4桁）"));
+            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
+            var (channel, admin) = hub.Connect(result, passphrase);
+            using (channel)
+            {
+                var records = new HubCardRecords(admin, code, cancellationToken);
+                await records.RequireIssuerKeyAsync(key.PublicKey);
+                await RefuseRevokedAsync(records, number);
+                var atHub = await records.RegistrationsAsync(number);
+
+                using var inReader = reader.Open(result);
+                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                contents.RequireMunicipality(code);
+                IReadOnlyList<ServiceRegistration> current = [];
+                var header = new CardHeader(code, number, today, expiresOn);
+                if (contents.IsIssued)
+                {
+                    if (contents.Header!.CardNumber != number)
+                    {
+                        throw ProvisionException.Refused("CardIssuedToOther",
+                            $"The card in the reader is issued already, as card {contents.Header.CardNumber}. A card is issued once: use a blank card for {number}, or work on card {contents.Header.CardNumber} under its own number. Nothing was changed.",
+                            $"リーダーのカードはカード番号 {contents.Header.CardNumber} として発行済みです。{number} には未発行のカードを使用してください。変更は行われていません。");
+                    }
+                    header = contents.RequireIssued(code, number, CardKind.Resident);
+                    current = CardSteps.CurrentServices(contents, atHub);
+                }
+                var desired = CardSteps.WithServices(number, current, requested, atHub, today);
+
+                var issuer = new CardIssuer(key);
+                var issuedNow = !contents.IsIssued;
+                var servicesWritten = issuedNow ? desired.Count > 0 : !CardSteps.SameServices(contents.Services, desired);
+                CardSteps.Write(() =>
+                {
+                    if (issuedNow)
+                    {
+                        issuer.Issue(inReader.Transport, header, pin);
+                    }
+                    if (servicesWritten)
+                    {
+                        issuer.ReplaceServices(inReader.Transport, desired);
+                    }
+                    return true;
+                });
+                var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
+
+                var state = issuedNow ? "issued" : servicesWritten ? "updated" : "already as asked";
+                var stateJa = issuedNow ? "発行しました" : servicesWritten ? "更新しました" : "既に指定どおりです";
+                return new CommandResult(
+                [
+                    $"Card {number} of {code} {state} in {inReader.ReaderName} (valid until {header.ExpiresOn:yyyy-MM-dd}); services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
+                    $"カード {number}（{code}）を{stateJa}（{inReader.ReaderName}、有効期限 {header.ExpiresOn:yyyy-MM-dd}）。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件",
+                ], new JsonObject
+                {
+                    ["municipality"] = code.Value,
+                    ["card"] = number.Value,
+                    ["reader"] = inReader.ReaderName,
+                    ["issuer"] = key.Reference.ToString(),
+                    ["expiresOn"] = header.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["cardIssued"] = issuedNow,
+                    ["cardWritten"] = issuedNow || servicesWritten,
+                    ["services"] = ServicesJson(desired),
+                    ["hubChanges"] = hubChanges,
+                });
+            }
+        }));
+        return command;
+    }
+
+    private static Command AddService(HubOptions hub, ReaderOptions reader)
+    {
+        var municipality = CommonOptions.Municipality();
+        var card = CardOption("The card number of the card in the reader (refused if the card carries another).");
+        var services = new Option<string[]>("--service") { Description = "A service to register, as <service>=<member number>, e.g. library=L-0001 (repeat for more).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var name = new Option<string?>("--name") { Description = "The resident's name for the hub's registration rows (kept at the hub only)." };
+        var keys = IssuingKeys.KeysFolder();
+        var command = new Command("add-service", "Registers an issued card for more services: writes them to the card, then registers the member numbers at the hub. Safe to run again.\n" +
+            "Example: cardap-provision card add-service --municipality 131016 --card C-000123 --service shelter=S-0042 --keys /secure/keys --hub https://hub:5001")
+        {
+            municipality, card, services, name, keys, reader.Reader,
+        };
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var number = CardSteps.ParseCard(result.GetValue(card));
+            var requested = CardSteps.ParseServiceMembers(result.GetValue(services) ?? []);
+            var passphrase = CaCommands.Passphrase(result);
+            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
+            var (channel, admin) = hub.Connect(result, passphrase);
+            using (channel)
+            {
+                var records = new HubCardRecords(admin, code, cancellationToken);
+                await records.RequireIssuerKeyAsync(key.PublicKey);
+                await RefuseRevokedAsync(records, number);
+                var atHub = await records.RegistrationsAsync(number);
+
+                using var inReader = reader.Open(result);
+                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                contents.RequireIssued(code, number, CardKind.Resident);
+                var desired = CardSteps.WithServices(number, CardSteps.CurrentServices(contents, atHub), requested, atHub, CardDates.TodayInJapan(TimeProvider.System));
+                var written = !CardSteps.SameServices(contents.Services, desired);
+                if (written)
+                {
+                    CardSteps.Write(() =>
+                    {
+                        new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
+                        return true;
+                    });
+                }
+                var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
+                return new CommandResult(
+                [
+                    $"Card {number} of {code}: {(written ? "services written" : "the card carried them already")}; services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
+                    $"カード {number}（{code}）: {(written ? "サービスを書き込みました" : "カードには既に書き込まれています")}。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件",
+                ], new JsonObject
+                {
+                    ["municipality"] = code.Value,
+                    ["card"] = number.Value,
+                    ["reader"] = inReader.ReaderName,
+                    ["cardWritten"] = written,
+                    ["services"] = ServicesJson(desired),
+                    ["hubChanges"] = hubChanges,
+                });
+            }
+        }));
+        return command;
+    }
+
+    private static Command RemoveService(HubOptions hub, ReaderOptions reader)
+    {
+        var municipality = CommonOptions.Municipality();
+        var card = CardOption("The card number of the card in the reader (refused if the card carries another).");
+        var services = new Option<string[]>("--service") { Description = "A service to erase (抹消), e.g. library (repeat for more).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var keys = IssuingKeys.KeysFolder();
+        var command = new Command("remove-service", "Cancels a resident's use of services (抹消): erases their entries from the card, then removes the registrations at the hub. Safe to run again.\n" +
+            "Example: cardap-provision card remove-service --municipality 131016 --card C-000123 --service library --keys /secure/keys --hub https://hub:5001")
+        {
+            municipality, card, services, keys, reader.Reader,
+        };
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var number = CardSteps.ParseCard(result.GetValue(card));
+            var removed = (result.GetValue(services) ?? []).Select(CardSteps.ParseService).Distinct().ToList();
+            var passphrase = CaCommands.Passphrase(result);
+            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
+            var (channel, admin) = hub.Connect(result, passphrase);
+            using (channel)
+            {
+                var records = new HubCardRecords(admin, code, cancellationToken);
+                await records.RequireIssuerKeyAsync(key.PublicKey);
+                var atHub = await records.RegistrationsAsync(number);
+
+                using var inReader = reader.Open(result);
+                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                contents.RequireIssued(code, number, CardKind.Resident);
+                var desired = CardSteps.CurrentServices(contents, atHub).Where(s => !removed.Contains(s.Service)).ToList();
+                var written = !CardSteps.SameServices(contents.Services, desired);
+                if (written)
+                {
+                    CardSteps.Write(() =>
+                    {
+                        new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
+                        return true;
+                    });
+                }
+                var hubChanges = await CardSteps.HubAfterCardAsync(async () =>
+                {
+                    var changed = 0;
+                    foreach (var service in removed.Where(s => atHub.Any(h => h.Service == s)))
+                    {
+                        changed += await records.DeleteRegistrationAsync(number, service) ? 1 : 0;
+                    }
+                    return changed;
+                });
+                var names = string.Join(", ", removed);
+                return new CommandResult(
+                [
+                    $"Card {number} of {code}: {names} {(written ? "erased from the card" : "not on the card (nothing to erase)")}; hub registrations removed: {hubChanges}; services left on the card: {Describe(desired)}.",
+                    $"カード {number}（{code}）: {names} を{(written ? "カードから抹消しました" : "カードに登録がないため抹消不要です")}。ハブの登録削除: {hubChanges}件。カードのサービス: {Describe(desired)}",
+                ], new JsonObject
+                {
+                    ["municipality"] = code.Value,
+                    ["card"] = number.Value,
+                    ["reader"] = inReader.ReaderName,
+                    ["cardWritten"] = written,
+                    ["services"] = ServicesJson(desired),
+                    ["hubChanges"] = hubChanges,
+                });
+            }
+        }));
+        return command;
+    }
+
+    private static Command ResetPin(ReaderOptions reader)
+    {
+        var municipality = CommonOptions.Municipality();
+        var card = CardOption("The card number of the card in the reader (refused if the card carries another).");
+        var keys = IssuingKeys.KeysFolder();
+        var pinFile = PinInput.PinFile();
+        var command = new Command("reset-pin", "Sets a new PIN on a card and restores its tries (after the resident blocked it, with the form and the card). Works on operator cards too; the hub is not involved.\n" +
+            "Example: cardap-provision card reset-pin --municipality 131016 --card C-000123 --keys /secure/keys --pin-file new-pin.txt")
+        {
+            municipality, card, keys, pinFile, reader.Reader,
+        };
+        command.SetAction((result, _) => CommonOptions.Context(result).RunAsync(() =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var number = CardSteps.ParseCard(result.GetValue(card));
+            var passphrase = CaCommands.Passphrase(result);
+            var pin = PinInput.Read(result.GetValue(pinFile), ("The card's new PIN (4 digits)", "カードの新しい暗証番号（4桁）"));
+            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
+            using var inReader = reader.Open(result);
+            var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+            contents.RequireIssued(code, number, kind: null);
+            CardSteps.Write(() =>
+            {
+                new CardIssuer(key).ResetPin(inReader.Transport, pin);
+                return true;
+            });
+            return Task.FromResult(new CommandResult(
+                [$"Card {number} of {code} has its new PIN and {CardApSpec.PinTries} tries.", $"カード {number}（{code}）の暗証番号を再設定しました（試行回数 {CardApSpec.PinTries} 回）。"],
+                new JsonObject { ["municipality"] = code.Value, ["card"] = number.Value, ["reader"] = inReader.ReaderName, ["tries"] = CardApSpec.PinTries }));
+        }));
+        return command;
+    }
+
+    /// <summary>suspend / resume / revoke: the card-status rows every terminal checks offline.</summary>
+    private static Command Status(HubOptions hub, string verb, string? status)
+    {
+        var municipality = CommonOptions.Municipality();
+        var card = CardOption("The card number (カード番号).");
+        var reason = new Option<string?>("--reason") { Description = "Why, for the hub's records (e.g. reported lost)." };
+        var (description, example) = verb switch
+        {
+            "suspend" => ("Suspends a card (一時停止, e.g. reported lost): every terminal refuses it from its next sync, also offline. `card resume` lifts it.", "--reason 紛失届"),
+            "resume" => ("Resumes a suspended card: terminals accept it again from their next sync. A revoked card is never resumed.", string.Empty),
+            _ => ("Revokes a card for good (廃止, e.g. returned or replaced): every terminal refuses it from its next sync. There is no way back; issue a new card.", "--reason 再発行"),
+        };
+        var command = new Command(verb, $"{description}\nExample: cardap-provision card {verb} --municipality 131016 --card C-000123 {example} --hub https://hub:5001".Replace("  ", " ", StringComparison.Ordinal))
+        {
+            municipality, card,
+        };
+        if (status is not null)
+        {
+            command.Options.Add(reason);
+        }
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var number = CardSteps.ParseCard(result.GetValue(card));
+            var (channel, admin) = hub.Connect(result, CaCommands.Passphrase(result));
+            using (channel)
+            {
+                var records = new HubCardRecords(admin, code, cancellationToken);
+                var before = await records.CardStatusAsync(number);
+                if (before == HubCardRecords.Revoked && status != HubCardRecords.Revoked)
+                {
+                    throw ProvisionException.Refused("CardRevoked",
+                        $"Card {number} of {code} is revoked; a revoked card stays revoked. Issue a new card instead. Nothing was changed.",
+                        $"カード {number}（{code}）は廃止済みです。廃止したカードは元に戻せません。新しいカードを発行してください。変更は行われていません。");
+                }
+                var changed = status is null
+                    ? await records.DeleteCardStatusAsync(number)
+                    : await records.PutCardStatusAsync(number, status, result.GetValue(reason));
+                var after = status ?? HubCardRecords.Active;
+                var (en, ja) = after switch
+                {
+                    HubCardRecords.Suspended => ("suspended", "一時停止"),
+                    HubCardRecords.Revoked => ("revoked", "廃止"),
+                    _ => ("in use", "利用可能"),
+                };
+                return new CommandResult(
+                [
+                    $"Card {number} of {code} is {en}{(changed ? string.Empty : " (it was already)")}; terminals follow from their next sync.",
+                    $"カード {number}（{code}）は{ja}です{(changed ? string.Empty : "（変更なし）")}。各端末には次回の同期で反映されます。",
+                ], new JsonObject { ["municipality"] = code.Value, ["card"] = number.Value, ["status"] = after, ["changed"] = changed });
+            }
+        }));
+        return command;
+    }
+
+    private static Command LinkJpki(HubOptions hub, ReaderOptions reader)
+    {
+        var municipality = CommonOptions.Municipality();
+        var services = new Option<string[]>("--service") { Description = "A service to link, as <service>=<member number>, e.g. library=L-0001 (repeat for more).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var command = new Command("link-jpki", "Links the JPKI user-authentication certificate (利用者証明用電子証明書) of the My Number card in the reader to member numbers (ID連携): reads the certificate (no PIN needed), checks it against the JPKI anchors at the hub, and registers its serial. Nothing is written to the card. Safe to run again.\n" +
+            "Example: cardap-provision card link-jpki --municipality 131016 --service library=L-0001 --hub https://hub:5001")
+        {
+            municipality, services, reader.Reader,
+        };
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var requested = CardSteps.ParseServiceMembers(result.GetValue(services) ?? []);
+            var (channel, admin) = hub.Connect(result, CaCommands.Passphrase(result));
+            using (channel)
+            {
+                var records = new HubCardRecords(admin, code, cancellationToken);
+                var anchors = new X509Certificate2Collection();
+                foreach (var (_, payload) in await records.ListAsync(MasterKinds.JpkiAnchor))
+                {
+                    try
+                    {
+                        anchors.Add(X509CertificateLoader.LoadCertificate(Convert.FromBase64String((string?)payload["certificate"] ?? string.Empty)));
+                    }
+                    catch (Exception e) when (e is FormatException or CryptographicException)
+                    {
+                        // A bad anchor row trusts nothing; the terminals skip it too.
+                    }
+                }
+                if (anchors.Count == 0)
+                {
+                    throw ProvisionException.Refused("NoJpkiAnchors",
+                        $"The hub has no JPKI trust anchors (master kind {MasterKinds.JpkiAnchor}) for {code}: terminals could not check any JPKI certificate. Register the JPKI CA certificates first. Nothing was changed.",
+                        $"ハブに市町村 {code} の JPKI トラストアンカー（{MasterKinds.JpkiAnchor}）がありません。端末で JPKI 証明書を検証できないため、先に JPKI の CA 証明書を登録してください。変更は行われていません。");
+                }
+
+                using var inReader = reader.Open(result);
+                using var certificate = CardSteps.Check(() => ReadJpkiCertificate(inReader));
+                var serial = certificate.SerialNumber;
+                RequireTrusted(certificate, anchors);
+                var linked = await records.ListAsync(MasterKinds.JpkiLink, serial + "/");
+                foreach (var (service, member) in requested)
+                {
+                    if (linked.FirstOrDefault(l => l.Key == HubCardRecords.JpkiLinkKey(serial, service)).Payload is { } existing && (string?)existing["member"] != member.Value)
+                    {
+                        throw ProvisionException.Refused("LinkConflict",
+                            $"JPKI certificate {serial} is linked to {service} member {(string?)existing["member"]} already, not {member}. Nothing was changed.",
+                            $"JPKI 証明書 {serial} はサービス {service} の利用者番号 {(string?)existing["member"]} に連携済みです（指定: {member}）。変更は行われていません。");
+                    }
+                }
+                var changes = 0;
+                foreach (var (service, member) in requested)
+                {
+                    changes += await records.PutAsync(MasterKinds.JpkiLink, HubCardRecords.JpkiLinkKey(serial, service), new JsonObject
+                    {
+                        ["serial"] = serial,
+                        ["service"] = service.Value,
+                        ["member"] = member.Value,
+                        ["status"] = HubCardRecords.Active,
+                    }) ? 1 : 0;
+                }
+                var described = string.Join(", ", requested.Select(r => $"{r.Service} {r.Member}"));
+                return new CommandResult(
+                [
+                    $"JPKI certificate {serial} (valid until {certificate.NotAfter:yyyy-MM-dd}) is linked to {described}; hub rows changed: {changes}.",
+                    $"JPKI 証明書 {serial}（有効期限 {certificate.NotAfter:yyyy-MM-dd}）を {described} に連携しました。ハブの更新: {changes}件",
+                ], new JsonObject
+                {
+                    ["municipality"] = code.Value,
+                    ["serial"] = serial,
+                    ["reader"] = inReader.ReaderName,
+                    ["services"] = new JsonArray([.. requested.Select(r => (JsonNode)new JsonObject { ["service"] = r.Service.Value, ["member"] = r.Member.Value })]),
+                    ["hubChanges"] = changes,
+                });
+            }
+        }));
+        return command;
+    }
+
+    private static X509Certificate2 ReadJpkiCertificate(CardInReader inReader)
+    {
+        var session = new JpkiSession(new ApduChannel(inReader.Transport));
+        if (!session.Select())
+        {
+            throw CardErrors.NotOurCard("NoJpki",
+                "The card has no JPKI application (公的個人認証): it is not a My Number card, or its certificates were never issued. Put the resident's My Number card in the reader.",
+                "カードに公的個人認証（JPKI）アプリケーションがありません。マイナンバーカードではないか、電子証明書が発行されていません。住民のマイナンバーカードを挿入してください。");
+        }
+        try
+        {
+            return X509CertificateLoader.LoadCertificate(session.ReadCertificate(JpkiSession.AuthCertificateFid));
+        }
+        catch (CryptographicException e)
+        {
+            throw new CardProtocolException("The JPKI user-authentication certificate is not a valid X.509 certificate: " + e.Message, e);
+        }
+    }
+
+    private static void RequireTrusted(X509Certificate2 certificate, X509Certificate2Collection anchors)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (!chain.Build(certificate))
+        {
+            var detail = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()));
+            throw ProvisionException.Refused("JpkiNotTrusted",
+                $"The card's JPKI certificate {certificate.SerialNumber} does not chain to the JPKI anchors at the hub ({detail}); terminals would refuse it. Nothing was changed.",
+                $"カードの JPKI 証明書 {certificate.SerialNumber} はハブの JPKI トラストアンカーで検証できません（{detail}）。端末でも拒否されます。変更は行われていません。");
+        }
+    }
+
+    /// <summary>Registers at the hub each requested service as the card now carries it.</summary>
+    private static async Task<int> PutRegistrationsAsync(HubCardRecords records, CardNumber card, IReadOnlyList<ServiceRegistration> onCard,
+        IReadOnlyList<(ServiceId Service, MemberNumber Member)> requested, IReadOnlyList<HubRegistration> atHub, string? name)
+    {
+        var changes = 0;
+        foreach (var (service, _) in requested)
+        {
+            var registration = onCard.Single(s => s.Service == service);
+            changes += await records.PutRegistrationAsync(card, registration, name, atHub.FirstOrDefault(h => h.Service == service)) ? 1 : 0;
+        }
+        return changes;
+    }
+
+    private static async Task RefuseRevokedAsync(HubCardRecords records, CardNumber card)
+    {
+        if (await records.CardStatusAsync(card) == HubCardRecords.Revoked)
+        {
+            throw ProvisionException.Refused("CardRevoked",
+                $"Card number {card} of {records.Municipality} is revoked at the hub; it is not used again. Give the card a new number. Nothing was changed.",
+                $"カード番号 {card}（{records.Municipality}）はハブで廃止済みのため再使用できません。新しいカード番号を指定してください。変更は行われていません。");
+        }
+    }
+
+    internal static Option<string> CardOption(string description) => new("--card") { Description = description, Required = true };
+
+    internal static void AddHub(Command command, HubOptions hub)
+    {
+        foreach (var option in hub.All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    private static string Describe(IReadOnlyList<ServiceRegistration> services) =>
+        services.Count == 0 ? "none / なし" : string.Join(", ", services.Select(s => $"{s.Service} {s.Member}{(s.Status == ServiceStatus.Stopped ? " (stopped/停止)" : string.Empty)}"));
+
+    private static JsonArray ServicesJson(IReadOnlyList<ServiceRegistration> services) =>
+        [.. services.Select(s => (JsonNode)new JsonObject
+        {
+            ["service"] = s.Service.Value,
+            ["member"] = s.Member.Value,
+            ["status"] = s.Status == ServiceStatus.Active ? HubCardRecords.Active : HubCardRecords.Stopped,
+            ["registeredOn"] = s.RegisteredOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        })];
+}
