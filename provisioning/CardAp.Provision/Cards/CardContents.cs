@@ -16,6 +16,9 @@ namespace CardAp.Provision.Cards;
 /// </summary>
 public sealed record CardContents(CardHeader? Header, IReadOnlyList<ServiceRegistration>? Services, CardCertificate? Certificate, bool IsIssued)
 {
+    /// <summary>The certificate on the card is signed by another issuing key (another issuer, or forged).</summary>
+    public bool SignedByOtherIssuer { get; private init; }
+
     /// <summary>Reads the card. A card without the CardAp application is refused as not ours.</summary>
     public static CardContents Read(IApduTransport card, IssuerPublicKey issuer)
     {
@@ -35,7 +38,7 @@ public sealed record CardContents(CardHeader? Header, IReadOnlyList<ServiceRegis
         if (header is null || certificate is null || header.Municipality != issuer.Reference.Municipality
             || certificate.Holder != header.CardNumber || !certificate.IsSignedBy(issuer))
         {
-            return new CardContents(header, services, certificate, IsIssued: false);
+            return new CardContents(header, services, certificate, IsIssued: false) { SignedByOtherIssuer = certificate is not null && !certificate.IsSignedBy(issuer) };
         }
         var challenge = RandomNumberGenerator.GetBytes(16);
         byte[] signature;
@@ -59,6 +62,12 @@ public sealed record CardContents(CardHeader? Header, IReadOnlyList<ServiceRegis
     public CardHeader RequireIssued(MunicipalityCode municipality, CardNumber expected, CardKind? kind)
     {
         RequireMunicipality(municipality);
+        if (SignedByOtherIssuer && Header is not null)
+        {
+            throw CardErrors.NotOurCard("NotOurCard",
+                $"The card's certificate is not signed by the issuing key of {municipality}: the card comes from another issuer, or is forged. Keep it apart and report it.",
+                $"カードの証明書は市町村 {municipality} の発行鍵で署名されていません。他の発行者のカードか、偽造の可能性があります。使用せずに報告してください。");
+        }
         if (!IsIssued || Header is null)
         {
             throw CardErrors.NotOurCard("NotIssued",

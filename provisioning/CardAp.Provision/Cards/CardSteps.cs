@@ -14,28 +14,25 @@ namespace CardAp.Provision.Cards;
 public static class CardSteps
 {
     /// <summary>Reads or checks the card: a failure here changed nothing.</summary>
-    public static T Check<T>(Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (Exception e) when (e is not ProvisionException and not OperationCanceledException)
-        {
-            throw CardErrors.Translate(e, CardErrors.Stage.BeforeWriting);
-        }
-    }
+    public static T Check<T>(CardInReader card, Func<T> read) => OnCard(card, read, CardErrors.Stage.BeforeWriting);
 
     /// <summary>Writes the card: a failure here may leave it part-written, never the hub.</summary>
-    public static T Write<T>(Func<T> write)
+    public static T Write<T>(CardInReader card, Func<T> write) => OnCard(card, write, CardErrors.Stage.WritingCard);
+
+    private static T OnCard<T>(CardInReader card, Func<T> work, CardErrors.Stage stage)
     {
         try
         {
-            return write();
+            return work();
         }
         catch (Exception e) when (e is not ProvisionException and not OperationCanceledException)
         {
-            throw CardErrors.Translate(e, CardErrors.Stage.WritingCard);
+            // A card pulled mid-exchange may surface as a garbled answer: ask the reader before blaming the card.
+            if (e is not Card.Pcsc.PcscException && e is Card.Iso7816.CardException && card.CardWentAway(TimeSpan.FromSeconds(2)))
+            {
+                throw CardErrors.Translate(new Card.Pcsc.PcscException("SCardTransmit", Card.Pcsc.PcscError.RemovedCard), stage);
+            }
+            throw CardErrors.Translate(e, stage);
         }
     }
 

@@ -41,7 +41,7 @@ public static class CardErrors
             PcscException pcsc => ProvisionException.Environment("ReaderError",
                 $"The reader failed: {pcsc.Name} ({pcsc.Description}). Check the reader and the card, then run the command again. {en}",
                 $"カードリーダーでエラーが発生しました: {pcsc.Name}。リーダーとカードを確認して再実行してください。{ja}", e),
-            CardStatusException { Operation: "EXTERNAL AUTHENTICATE" } status when status.Status == StatusWord.SecurityStatusNotSatisfied => NotOurs(e, en, ja),
+            CardStatusException { Operation: "EXTERNAL AUTHENTICATE" } status when status.Status == StatusWord.SecurityStatusNotSatisfied => NotOurs(e),
             CardProtocolException => ProvisionException.Refused("CardUnreadable",
                 $"The card answers in a way CardAp does not understand ({e.Message}): it is not a CardAp card, or it is damaged. {en}",
                 $"カードの応答を解釈できません（{e.Message}）。CardAp のカードではないか、破損しています。{ja}", e),
@@ -76,7 +76,8 @@ public static class CardErrors
     public static ProvisionException NotOurCard(string reason, string messageEn, string messageJa) =>
         ProvisionException.Refused(reason, messageEn + " Nothing was changed.", messageJa + "変更は行われていません。");
 
-    private static ProvisionException NotOurs(Exception e, string en, string ja) => ProvisionException.Refused("NotOurCard",
-        $"The card does not accept this municipality's issuing key: it belongs to another municipality or issuer. Check that it is the right card and --municipality. {en}",
-        $"カードがこの市町村の発行鍵を受け付けません。他の市町村または他の発行者のカードです。カードと --municipality を確認してください。{ja}", e);
+    // Every write starts with the issuer's authentication, so a card that refuses it was not written.
+    private static ProvisionException NotOurs(Exception e) => ProvisionException.Refused("NotOurCard",
+        "The card does not accept this municipality's issuing key: it belongs to another municipality or issuer. Check that it is the right card and --municipality. Nothing was changed.",
+        "カードがこの市町村の発行鍵を受け付けません。他の市町村または他の発行者のカードです。カードと --municipality を確認してください。変更は行われていません。", e);
 }

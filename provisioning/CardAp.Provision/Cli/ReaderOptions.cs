@@ -101,6 +101,40 @@ public sealed class CardInReader(PcscReaders readers, PcscCardConnection connect
 
     public IApduTransport Transport => connection;
 
+    /// <summary>
+    /// After a failed exchange: whether the card (or the reader) went away, waiting up to
+    /// <paramref name="patience"/> for PC/SC to notice (vpcd and many readers poll presence).
+    /// Some drivers answer a pulled card with an empty response instead of an error.
+    /// </summary>
+    public bool CardWentAway(TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                connection.Status();
+                if (!readers.GetReaderState(ReaderName).IsCardPresent)
+                {
+                    return true;
+                }
+            }
+            catch (CardException)
+            {
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+            Thread.Sleep(50);
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -75,7 +75,7 @@ public static class CardCommands
                 var atHub = await records.RegistrationsAsync(number);
 
                 using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
                 contents.RequireMunicipality(code);
                 IReadOnlyList<ServiceRegistration> current = [];
                 var header = new CardHeader(code, number, today, expiresOn);
@@ -95,7 +95,7 @@ public static class CardCommands
                 var issuer = new CardIssuer(key);
                 var issuedNow = !contents.IsIssued;
                 var servicesWritten = issuedNow ? desired.Count > 0 : !CardSteps.SameServices(contents.Services, desired);
-                CardSteps.Write(() =>
+                CardSteps.Write(inReader, () =>
                 {
                     if (issuedNow)
                     {
@@ -161,13 +161,13 @@ public static class CardCommands
                 var atHub = await records.RegistrationsAsync(number);
 
                 using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
                 contents.RequireIssued(code, number, CardKind.Resident);
                 var desired = CardSteps.WithServices(number, CardSteps.CurrentServices(contents, atHub), requested, atHub, CardDates.TodayInJapan(TimeProvider.System));
                 var written = !CardSteps.SameServices(contents.Services, desired);
                 if (written)
                 {
-                    CardSteps.Write(() =>
+                    CardSteps.Write(inReader, () =>
                     {
                         new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
                         return true;
@@ -219,13 +219,13 @@ public static class CardCommands
                 var atHub = await records.RegistrationsAsync(number);
 
                 using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
                 contents.RequireIssued(code, number, CardKind.Resident);
                 var desired = CardSteps.CurrentServices(contents, atHub).Where(s => !removed.Contains(s.Service)).ToList();
                 var written = !CardSteps.SameServices(contents.Services, desired);
                 if (written)
                 {
-                    CardSteps.Write(() =>
+                    CardSteps.Write(inReader, () =>
                     {
                         new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
                         return true;
@@ -278,9 +278,9 @@ public static class CardCommands
             var pin = PinInput.Read(result.GetValue(pinFile), ("The card's new PIN (4 digits)", "カードの新しい暗証番号（4桁）"));
             using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
             using var inReader = reader.Open(result);
-            var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+            var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
             contents.RequireIssued(code, number, kind: null);
-            CardSteps.Write(() =>
+            CardSteps.Write(inReader, () =>
             {
                 new CardIssuer(key).ResetPin(inReader.Transport, pin);
                 return true;
@@ -386,7 +386,7 @@ public static class CardCommands
                 }
 
                 using var inReader = reader.Open(result);
-                using var certificate = CardSteps.Check(() => ReadJpkiCertificate(inReader));
+                using var certificate = CardSteps.Check(inReader, () => ReadJpkiCertificate(inReader));
                 var serial = certificate.SerialNumber;
                 RequireTrusted(certificate, anchors);
                 var linked = await records.ListAsync(MasterKinds.JpkiLink, serial + "/");

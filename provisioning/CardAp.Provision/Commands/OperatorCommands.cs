@@ -92,7 +92,7 @@ public static class OperatorCommands
                 }
 
                 using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(() => CardContents.Read(inReader.Transport, key.PublicKey));
+                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
                 contents.RequireMunicipality(code);
                 var record = new OperatorRecord(operatorId, operatorRole);
                 var header = new CardHeader(code, number, today, expiresOn, CardKind.Operator, record);
@@ -116,7 +116,7 @@ public static class OperatorCommands
                 }
                 else
                 {
-                    CardSteps.Write(() => new CardIssuer(key).Issue(inReader.Transport, header, pin));
+                    CardSteps.Write(inReader, () => new CardIssuer(key).Issue(inReader.Transport, header, pin));
                 }
 
                 var hubChanges = await CardSteps.HubAfterCardAsync(async () =>

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CardAp.Hub.Api;
+using CardAp.Hub.Tests.Host;
+using CardAp.Provision.Cli;
+using Grpc.Net.Client;
+
+namespace CardAp.Provision.Tests;
+
+/// <summary>
+/// Central IT's desk for a test: through cardap-provision run as a process, a hub CA, the hub's
+/// server certificate and an administrator (central IT for <see cref="Municipalities"/>), and the
+/// real hub on loopback with that certificate. Tests run the tool against it with <see cref="ProvisionAsync(string[])"/>.
+/// </summary>
+public class ProvisionWorld(params string[] municipalities) : IAsyncLifetime
+{
+    public const string Passphrase = "correct horse battery staple";
+
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("cardap-provision-");
+    private HubPki _pki = null!;
+    private HubHost _hub = null!;
+    private GrpcChannel? _adminChannel;
+
+    public IReadOnlyList<string> Municipalities => municipalities;
+
+    public string Root => _root.FullName;
+
+    public string Ca => Path.Combine(Root, "ca");
+
+    public string PassphraseFile => Path.Combine(Root, "pass.txt");
+
+    public string Keys => Path.Combine(Root, "keys");
+
+    protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        await File.WriteAllTextAsync(PassphraseFile, Passphrase + "\n", Cancel);
+        Require(await ProvisionAsync("ca", "init", "--ca", Ca));
+        Require(await ProvisionAsync("ca", "issue-server", "--ca", Ca, "--host", "127.0.0.1", "--host", "localhost", "--out", Path.Combine(Root, "hub-server.pem")));
+        Require(await ProvisionAsync(["ca", "issue-admin", "--ca", Ca, "--id", "it-sato", "--role", "central-it",
+            .. municipalities.SelectMany(m => new[] { "--municipality", m }), "--out", Path.Combine(Root, "it-sato.pem")]));
+        _pki = new HubPki();
+        _hub = await HubHost.StartAsync(_pki, new Dictionary<string, string?>
+        {
+            ["Hub:CaCertificatePath"] = Path.Combine(Ca, "hub-ca.pem"),
+            ["Hub:ServerCertificatePath"] = Path.Combine(Root, "hub-server.pem"),
+            ["Hub:ServerKeyPath"] = Path.Combine(Root, "hub-server.key"),
+        });
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        _adminChannel?.Dispose();
+        if (_hub is not null)
+        {
+            await _hub.DisposeAsync();
+        }
+        _pki?.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _root.Delete(recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The options that reach the hub as it-sato.</summary>
+    public string[] Hub() =>
+    [
+        "--hub", _hub.Address.ToString(), "--hub-ca", Path.Combine(Ca, "hub-ca.pem"),
+        "--admin-cert", Path.Combine(Root, "it-sato.pem"), "--admin-key", Path.Combine(Root, "it-sato.key"),
+    ];
+
+    /// <summary>The admin API as it-sato, through the tool's own connection code, for checking what the hub holds.</summary>
+    public Admin.AdminClient Admin
+    {
+        get
+        {
+            if (_adminChannel is null)
+            {
+                var hub = new HubOptions();
+                var root = new RootCommand();
+                foreach (var option in hub.All)
+                {
+                    root.Options.Add(option);
+                }
+                (_adminChannel, _) = hub.Connect(root.Parse(Hub()), Passphrase);
+            }
+            return new Admin.AdminClient(_adminChannel);
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonObject>> MasterAsync(string municipality, string kind) =>
+        (await Admin.ListMasterAsync(new ListMasterRequest { Municipality = municipality, Kind = kind }, cancellationToken: Cancel)).Rows
+            .ToDictionary(r => r.Key, r => JsonNode.Parse(r.PayloadJson)!.AsObject());
+
+    public Task<Run> ProvisionAsync(params string[] args) => ProvisionAsync(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs cardap-provision (with --passphrase-file) as a process with extra environment variables.</summary>
+    public async Task<Run> ProvisionAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cardap-provision.dll"));
+        start.ArgumentList.Add("--passphrase-file");
+        start.ArgumentList.Add(PassphraseFile);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        // Nothing from the test runner's own environment decides for the tool.
+        foreach (var variable in new[] { ProtectedKeys.PassphraseVariable, PinInput.PinVariable, ReaderOptions.ReaderVariable, "CARDAP_HUB", "CARDAP_HUB_CA", "CARDAP_ADMIN_CERT", "CARDAP_ADMIN_KEY" })
+        {
+            start.Environment.Remove(variable);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(Cancel);
+        var error = process.StandardError.ReadToEndAsync(Cancel);
+        await process.WaitForExitAsync(Cancel);
+        return new Run(process.ExitCode, await output, await error);
+    }
+
+    public static void Require(Run run) => Assert.True(run.ExitCode == 0, run.ToString());
+}
+
+/// <summary>One run of cardap-provision: exit code, standard output (one JSON object with --json) and standard error.</summary>
+public sealed record Run(int ExitCode, string Output, string Error)
+{
+    public JsonObject? Json => Output.TrimStart().StartsWith('{') ? JsonNode.Parse(Output)!.AsObject() : null;
+
+    public string? Reason => (string?)Json?["reason"];
+
+    public override string ToString() => $"exit {ExitCode}: {Output} {Error}";
+}
