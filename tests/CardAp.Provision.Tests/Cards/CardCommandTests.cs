@@ -177,6 +177,39 @@ public sealed class CardCommandTests(PcscdFixture pcscd, CardWorld world) : ICla
     }
 
     [Fact]
+    public async Task A_card_pulled_between_writing_and_trimming_its_services_is_put_right_from_the_hub_by_the_same_command()
+    {
+        var card = Blank();
+        await _slots.InsertAsync(card);
+        ProvisionWorld.Require(await IssueAsync("C-4101", "--service", "library=L-4101", "--service", "shelter=S-4101", "--service", "points=P-4101"));
+        await _slots.RemoveAsync();
+
+        // 抹消 rewrites the services file shorter, then erases its old tail: pulled in between, the file holds the new entries and the old tail.
+        var pulled = new CardPulledMidway(card, command => command[1] == 0x0E);
+        pulled.Bridge = await _slots.InsertAsync(pulled);
+        var cut = await CardAsync("remove-service", "C-4101", "--service", "library");
+        Assert.True(pulled.WasPulled);
+        Assert.True(cut.ExitCode == 3, cut.ToString());
+        Assert.Contains("C-4101/library", (await RegistrationsAsync()).Keys);
+        var halfway = new CardAp.Card.Verification.CardVerifier(new CardAp.Card.Verification.TrustStore([world.IssuerKey]), TimeProvider.System)
+            .IdentifyCardAp(new SmartCardTransport(card));
+        Assert.Equal(CardAp.Card.Verification.RefusalReason.Unreadable, halfway.Refusal?.Reason);
+
+        await _slots.RemoveAsync();
+        await pcscd.WaitForCardAsync(ReaderSlots.Reader(0), present: false, Cancel);
+        await _slots.InsertAsync(card);
+        var finished = await CardAsync("remove-service", "C-4101", "--service", "library");
+        Assert.True(finished.ExitCode == 0, finished.ToString());
+        var identified = _slots.Identify(world.IssuerKey);
+        Assert.True(identified.IsIdentified, identified.ToString());
+        // Rebuilt from the hub's registrations (in their key order): what matters is which, not where.
+        Assert.Equal([("points", "P-4101"), ("shelter", "S-4101")], identified.Identity!.Services.Select(s => (s.Service.Value, s.Member.Value)).Order());
+        var registrations = await RegistrationsAsync();
+        Assert.DoesNotContain("C-4101/library", registrations.Keys);
+        Assert.Contains("C-4101/points", registrations.Keys);
+    }
+
+    [Fact]
     public async Task A_blocked_pin_is_reset_with_a_pin_from_the_environment()
     {
         var card = Blank();
