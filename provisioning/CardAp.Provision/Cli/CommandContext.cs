@@ -28,7 +28,7 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
             if (json)
             {
                 var document = result.Json ?? [];
-                document["ok"] = true;
+                document["ok"] = result.ExitCode == ExitCodes.Ok;
                 await output.WriteLineAsync(document.ToJsonString(Indented));
             }
             else
@@ -38,7 +38,7 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
                     await output.WriteLineAsync(line);
                 }
             }
-            return ExitCodes.Ok;
+            return result.ExitCode;
         }
         catch (ProvisionException e)
         {
@@ -84,5 +84,9 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
     }
 }
 
-/// <summary>What a command did: lines for people and the same facts as JSON for scripts.</summary>
-public sealed record CommandResult(IReadOnlyList<string> Lines, JsonObject? Json = null);
+/// <summary>
+/// What a command did: lines for people and the same facts as JSON for scripts. A report that ends
+/// in a refusal (an import file with bad rows) keeps its details and sets <paramref name="ExitCode"/>;
+/// its JSON then carries "ok": false with "reason", "message" and "messageJa" like any refusal.
+/// </summary>
+public sealed record CommandResult(IReadOnlyList<string> Lines, JsonObject? Json = null, int ExitCode = ExitCodes.Ok);
