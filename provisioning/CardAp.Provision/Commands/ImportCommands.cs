@@ -184,12 +184,7 @@ public static class ImportCommands
         {
             lines.Add($"  ... and {count - ListedBadRows} more (--json lists every one). / ほか {count - ListedBadRows} 件（--json ですべて表示します）。");
         }
-        lines.Add(en);
-        lines.Add(ja);
-        document["reason"] = "BadRows";
-        document["message"] = en;
-        document["messageJa"] = ja;
-        return new CommandResult(lines, document, ExitCodes.Refused);
+        return new CommandResult(lines, document, ProvisionException.Refused("BadRows", en, ja));
     }
 
     private static JsonObject Report(string municipality, FileInfo file, int bytes, ImportRegistrationsReply reply)

@@ -112,7 +112,7 @@ public static class TuningCommands
                 var problems = ServiceTuningValidator.Validate(Kind, id, payload, definitions);
                 if (problems.Count > 0)
                 {
-                    return Refused(code.Value, id, problems, payload, written: false);
+                    return Refused(code.Value, id, problems, payload, checkOnly: false);
                 }
                 var changes = Differences(before, payload);
                 var write = await admin.PutMasterAsync(new PutMasterRequest { Municipality = code.Value, Kind = Kind, Key = id, PayloadJson = payload.ToJsonString() },
@@ -185,7 +185,7 @@ public static class TuningCommands
             var problems = ServiceTuningValidator.Validate(Kind, id, payload, definitions);
             if (problems.Count > 0)
             {
-                return Refused(where, id, problems, payload, written: null);
+                return Refused(where, id, problems, payload, checkOnly: true);
             }
             return new CommandResult(
                 [$"{path.Name}: the tuning row for {id} may be stored (nothing was written).", $"{path.Name}: {id} のチューニング行は登録できる内容です（書き込みは行っていません）。"],
@@ -313,17 +313,17 @@ public static class TuningCommands
     }
 
     /// <summary>The validator's problems, every one in English and Japanese; exit 2.</summary>
-    private static CommandResult Refused(string? municipality, string service, IReadOnlyList<MasterProblem> problems, JsonObject payload, bool? written)
+    private static CommandResult Refused(string? municipality, string service, IReadOnlyList<MasterProblem> problems, JsonObject payload, bool checkOnly)
     {
         var where = municipality is null ? string.Empty : $" in municipality {municipality}";
         var whereJa = municipality is null ? string.Empty : $"市町村 {municipality} の";
-        var en = written is null
+        var en = checkOnly
             ? $"The tuning row for {service}{where} would be refused: {problems.Count} problem(s). Nothing was written."
             : $"The tuning of {service}{where} was refused: {problems.Count} problem(s). Nothing was written; the row stays as it was.";
-        var ja = written is null
+        var ja = checkOnly
             ? $"{whereJa}サービス {service} のチューニング行には誤りが {problems.Count} 件あり、登録できません。書き込みは行っていません。"
             : $"{whereJa}サービス {service} のチューニングは誤りが {problems.Count} 件あるため登録しませんでした。現在の設定は変わっていません。";
-        var lines = new List<string> { en, ja };
+        var lines = new List<string>();
         foreach (var problem in problems)
         {
             lines.Add($"  {problem.Field}: {problem.MessageEn}");
@@ -331,14 +331,11 @@ public static class TuningCommands
         }
         return new CommandResult(lines, new JsonObject
         {
-            ["reason"] = "InvalidTuning",
-            ["message"] = en,
-            ["messageJa"] = ja,
             ["service"] = service,
             ["valid"] = false,
             ["problems"] = new JsonArray([.. problems.Select(p => (JsonNode)new JsonObject { ["field"] = p.Field, ["message"] = p.MessageEn, ["messageJa"] = p.MessageJa })]),
             ["row"] = payload.DeepClone(),
-        }, ExitCodes.Refused);
+        }, ProvisionException.Refused("InvalidTuning", en, ja));
     }
 
     private static List<(string Name, string Value)> Pairs(string[]? values, string option)
