@@ -153,6 +153,14 @@ public sealed class ImportCommandTests : ProvisionHubTest
         Assert.Contains("分割して送ることはできません", tooLarge.Error, StringComparison.Ordinal);
 
         Assert.Equal(calls, HubHost.Counter.Calls);
+
+        // A file the hub cannot read at all (an unknown column) is refused by the hub, saying why.
+        var before = await RegistrationsAsync();
+        var unusable = await ProvisionAsync(["import", "registrations", "--municipality", "131016", "--file",
+            await WriteAsync("colour.csv", Encoding.UTF8.GetBytes("municipality,card_number,service,member_number,status,registered_on,colour\n")), "--apply", .. Hub(), "--json"]);
+        Assert.Equal(2, unusable.ExitCode);
+        Assert.Contains("unknown column 'colour'", (string)unusable.Json!["message"]!, StringComparison.Ordinal);
+        Assert.Equal(before, await RegistrationsAsync());
     }
 
     private async Task<string> WriteAsync(string name, byte[] bytes)

@@ -77,7 +77,7 @@ public static class ImportCommands
             }
             if (!apply)
             {
-                lines.Add($"Dry run for municipality {municipality}, {file.Name} ({plan.Encoding}): {Counts(plan)}. Nothing was changed.");
+                lines.Add($"Dry run for municipality {municipality}, {file.Name} (read as {plan.Encoding}): {Counts(plan)}. Nothing was changed.");
                 lines.Add($"ドライラン（市町村 {municipality}、{file.Name}、文字コード {plan.Encoding}）: {CountsJa(plan)}。まだ何も反映していません。");
                 lines.Add(IsEmpty(plan)
                     ? "The hub already matches the file: there is nothing to apply. / ハブの登録内容はファイルと一致しています。反映するものはありません。"
@@ -96,7 +96,7 @@ public static class ImportCommands
                 () => CallAsync(admin, request, file, applying: true, cancellationToken));
             document = Report(municipality, file, bytes.Length, applied);
             document["planned"] = Counts(plan, new JsonObject());
-            lines.Add($"Applied to municipality {municipality} from {file.Name} ({applied.Encoding}): {Counts(applied, past: true)}.");
+            lines.Add($"Applied to municipality {municipality} from {file.Name} (read as {applied.Encoding}): {Counts(applied, past: true)}.");
             lines.Add($"市町村 {municipality} に {file.Name}（文字コード {applied.Encoding}）を反映しました: {CountsJa(applied, past: true)}。");
             if (Differs(plan, applied))
             {
@@ -173,7 +173,7 @@ public static class ImportCommands
         var count = plan.BadRows.Count;
         var en = $"{file.Name} has {count} bad row(s), so nothing was applied{(apply ? " (--apply was not carried out)" : string.Empty)}. Fix them in the resident information system's export and run again.";
         var ja = $"{file.Name} に不正な行が {count} 件あるため、何も反映していません{(apply ? "（--apply は実行していません）" : string.Empty)}。住民情報システムの出力で修正して再実行してください。";
-        lines.Add($"Municipality {municipality}, {file.Name} ({plan.Encoding}): {count} bad row(s). The good rows would give {Counts(plan)}; removals are never planned while any row is bad.");
+        lines.Add($"Municipality {municipality}, {file.Name} (read as {plan.Encoding}): {count} bad row(s). The good rows would give {Counts(plan)}; removals are never planned while any row is bad.");
         lines.Add($"市町村 {municipality}、{file.Name}（文字コード {plan.Encoding}）: 不正な行 {count} 件。正しい行だけでは {CountsJa(plan)} となります（不正な行がある間は削除を計画しません）。");
         foreach (var row in plan.BadRows.Take(ListedBadRows))
         {

@@ -166,7 +166,7 @@ public static class TuningCommands
                     $"{path.Name} に \"id\" がありません。--service でサービスを指定してください。");
             Func<string, JsonObject?> definitions = _ => null;
             var builtIn = ServiceSchemas.FindBuiltIn(id) is not null;
-            var where = result.GetValue(municipality);
+            var where = result.GetValue(municipality) is { } given ? CaCommands.ParseMunicipality(given).Value : null;
             if (!builtIn && where is null)
             {
                 throw new ProvisionException(ExitCodes.Usage, "MunicipalityNeeded",
