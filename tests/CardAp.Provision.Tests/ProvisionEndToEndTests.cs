@@ -1,10 +1,7 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using CardAp.Edge.Api;
 using CardAp.Edge.Enrolment;
 using CardAp.Edge.Store;
 using CardAp.Edge.Tests.Integration;
-using CardAp.Hub.Tests.Host;
 using CardAp.Shared.Enrolment;
 
 namespace CardAp.Provision.Tests;
@@ -14,52 +11,18 @@ namespace CardAp.Provision.Tests;
 /// with its server certificate, an administrator, a municipality with its issuing key, a terminal
 /// enrolled; the edge imports the bundle once and syncs with the hub; the terminal retired is refused.
 /// </summary>
-public sealed class ProvisionEndToEndTests : IAsyncLifetime
+public sealed class ProvisionEndToEndTests : ProvisionHubTest
 {
-    private const string Passphrase = "correct horse battery staple";
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("cardap-provision-");
-    private HubPki _pki = null!;
-    private HubHost _hub = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    private string Ca => Path.Combine(_root.FullName, "ca");
-
-    private string PassphraseFile => Path.Combine(_root.FullName, "pass.txt");
-
-    public async ValueTask InitializeAsync()
-    {
-        await File.WriteAllTextAsync(PassphraseFile, Passphrase + "\n", Cancel);
-        Assert.Equal(0, (await ProvisionAsync("ca", "init", "--ca", Ca)).ExitCode);
-        Assert.Equal(0, (await ProvisionAsync("ca", "issue-server", "--ca", Ca, "--host", "127.0.0.1", "--host", "localhost", "--out", Path.Combine(_root.FullName, "hub-server.pem"))).ExitCode);
-        Assert.Equal(0, (await ProvisionAsync("ca", "issue-admin", "--ca", Ca, "--id", "it-sato", "--role", "central-it", "--municipality", "131016", "--out", Path.Combine(_root.FullName, "it-sato.pem"))).ExitCode);
-        _pki = new HubPki();
-        _hub = await HubHost.StartAsync(_pki, new Dictionary<string, string?>
-        {
-            ["Hub:CaCertificatePath"] = Path.Combine(Ca, "hub-ca.pem"),
-            ["Hub:ServerCertificatePath"] = Path.Combine(_root.FullName, "hub-server.pem"),
-            ["Hub:ServerKeyPath"] = Path.Combine(_root.FullName, "hub-server.key"),
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _hub.DisposeAsync();
-        _pki.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _root.Delete(recursive: true);
-    }
-
     [Fact]
     public async Task A_municipality_and_an_enrolled_terminal_come_to_life_and_a_retired_terminal_is_refused()
     {
-        var created = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(_root.FullName, "keys"), .. Hub(), "--json"]);
+        var created = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(Root, "keys"), .. Hub(), "--json"]);
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Equal("131016-01", (string)created.Json!["issuerKey"]!);
         var listed = await ProvisionAsync(["municipality", "list", .. Hub(), "--json"]);
         Assert.Equal(["131016"], listed.Json!["municipalities"]!.AsArray().Select(m => (string)m!));
 
-        var bundle = Path.Combine(_root.FullName, "T001.cardap-enrol");
+        var bundle = Path.Combine(Root, "T001.cardap-enrol");
         var enrolled = await ProvisionAsync(["terminal", "enroll", "--municipality", "131016", "--id", "T001", "--site", "honcho", "--service", "library", "--service", "points",
             "--ca", Ca, "--out", bundle, .. Hub(), "--json"]);
         Assert.True(enrolled.ExitCode == 0, enrolled.ToString());
@@ -67,7 +30,7 @@ public sealed class ProvisionEndToEndTests : IAsyncLifetime
         Assert.Equal("131016-T001", (string)enrolled.Json["terminal"]!);
 
         // At the terminal: the bundle opens once, with its code, and the edge starts as that terminal and syncs.
-        var terminal = Directory.CreateDirectory(Path.Combine(_root.FullName, "terminal")).FullName;
+        var terminal = Directory.CreateDirectory(Path.Combine(Root, "terminal")).FullName;
         Assert.Equal("WrongCodeOrChanged", Assert.Throws<EnrolmentBundleException>(() => EnrolCommand.Import(bundle, EnrolmentCode.New(), terminal, [])).Reason);
         Assert.Equal("OtherTerminal", Assert.Throws<EnrolmentBundleException>(() => EnrolCommand.Import(bundle, code, terminal, ["--Store:TerminalId=131016-T009"])).Reason);
         Assert.Equal("131016-T001", EnrolCommand.Import(bundle, code, terminal, []).TerminalId);
@@ -93,51 +56,21 @@ public sealed class ProvisionEndToEndTests : IAsyncLifetime
     public async Task A_wrong_passphrase_an_unreachable_hub_and_a_bad_code_end_with_their_exit_codes_and_change_nothing()
     {
         await File.WriteAllTextAsync(PassphraseFile, "not the passphrase at all", Cancel);
-        var wrong = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(_root.FullName, "keys"), .. Hub()]);
+        var wrong = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(Root, "keys"), .. Hub()]);
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("passphrase", wrong.Error, StringComparison.Ordinal);
         Assert.Contains("パスフレーズ", wrong.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(_root.FullName, "keys")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "keys")));
 
         await File.WriteAllTextAsync(PassphraseFile, Passphrase, Cancel);
         var unreachable = await ProvisionAsync(["municipality", "list", "--hub", "https://127.0.0.1:1", .. Hub()[2..], "--json"]);
         Assert.Equal(3, unreachable.ExitCode);
         Assert.Equal("HubUnreachable", (string)unreachable.Json!["reason"]!);
 
-        var badCode = await ProvisionAsync(["municipality", "create", "--municipality", "131017", "--name", "x", "--keys", Path.Combine(_root.FullName, "keys"), .. Hub()]);
+        var badCode = await ProvisionAsync(["municipality", "create", "--municipality", "131017", "--name", "x", "--keys", Path.Combine(Root, "keys"), .. Hub()]);
         Assert.Equal(2, badCode.ExitCode);
         Assert.Contains("--municipality", badCode.Error, StringComparison.Ordinal);
 
         Assert.Equal(1, (await ProvisionAsync("terminal", "enroll", "--no-such-option")).ExitCode);
-    }
-
-    private string[] Hub() =>
-    [
-        "--hub", _hub.Address.ToString(), "--hub-ca", Path.Combine(Ca, "hub-ca.pem"),
-        "--admin-cert", Path.Combine(_root.FullName, "it-sato.pem"), "--admin-key", Path.Combine(_root.FullName, "it-sato.key"),
-    ];
-
-    private async Task<Run> ProvisionAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cardap-provision.dll"));
-        start.ArgumentList.Add("--passphrase-file");
-        start.ArgumentList.Add(PassphraseFile);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancel);
-        var error = process.StandardError.ReadToEndAsync(Cancel);
-        await process.WaitForExitAsync(Cancel);
-        return new Run(process.ExitCode, await output, await error);
-    }
-
-    private sealed record Run(int ExitCode, string Output, string Error)
-    {
-        public JsonObject? Json => Output.TrimStart().StartsWith('{') ? JsonNode.Parse(Output)!.AsObject() : null;
-
-        public override string ToString() => $"exit {ExitCode}: {Output} {Error}";
     }
 }
