@@ -64,18 +64,20 @@ public static class RegistrationCsv
         {
             if (record.Fields.Count != header.Fields.Count)
             {
-                bad.Add(new BadRow(record.Line, $"{record.Fields.Count} fields, the header has {header.Fields.Count}."));
+                bad.Add(new BadRow(record.Line, $"{record.Fields.Count} fields, the header has {header.Fields.Count}.",
+                    $"項目数が {record.Fields.Count} 個です。見出し行は {header.Fields.Count} 個です。"));
                 continue;
             }
             var problem = TryRow(record, index, municipality, out var row);
             if (problem is not null)
             {
-                bad.Add(new BadRow(record.Line, problem));
+                bad.Add(new BadRow(record.Line, problem.Value.En, problem.Value.Ja));
                 continue;
             }
             if (seen.TryGetValue(row!.Key, out var firstLine))
             {
-                bad.Add(new BadRow(record.Line, $"card {row.Card} is registered for {row.Service} again (first on line {firstLine})."));
+                bad.Add(new BadRow(record.Line, $"card {row.Card} is registered for {row.Service} again (first on line {firstLine}).",
+                    $"カード番号 {row.Card} のサービス {row.Service} が重複しています（最初は {firstLine} 行目）。"));
                 continue;
             }
             seen[row.Key] = record.Line;
@@ -84,31 +86,30 @@ public static class RegistrationCsv
         return new Result(rows, bad, encodingName);
     }
 
-    private static string? TryRow(CsvText.Record record, Dictionary<string, int> index, MunicipalityCode municipality, out RegistrationRow? row)
+    private static (string En, string Ja)? TryRow(CsvText.Record record, Dictionary<string, int> index, MunicipalityCode municipality, out RegistrationRow? row)
     {
         row = null;
         string Field(string column) => record.Fields[index[column]].Trim();
 
         if (!MunicipalityCode.TryParse(Field("municipality"), out var code, out var codeError))
         {
-            return codeError;
+            return (codeError, $"市町村コード '{Field("municipality")}' が不正です（6桁、末尾は JIS X 0402 の検査数字）。");
         }
         if (code != municipality)
         {
-            return $"municipality {code} is not the one being imported ({municipality}).";
+            return ($"municipality {code} is not the one being imported ({municipality}).", $"市町村コード {code} は取込先の市町村（{municipality}）ではありません。");
         }
-        CardNumber card;
-        ServiceId service;
-        MemberNumber member;
-        try
+        if (Identifier("card_number", "カード番号", CardNumber.Parse, out var card) is { } cardProblem)
         {
-            card = CardNumber.Parse(Field("card_number"));
-            service = ServiceId.Parse(Field("service"));
-            member = MemberNumber.Parse(Field("member_number"));
+            return cardProblem;
         }
-        catch (FormatException e)
+        if (Identifier("service", "サービス", ServiceId.Parse, out var service) is { } serviceProblem)
         {
-            return e.Message;
+            return serviceProblem;
+        }
+        if (Identifier("member_number", "利用者番号", MemberNumber.Parse, out var member) is { } memberProblem)
+        {
+            return memberProblem;
         }
         RegistrationStatus status;
         switch (Field("status").ToLowerInvariant())
@@ -120,19 +121,33 @@ public static class RegistrationCsv
                 status = RegistrationStatus.Stopped;
                 break;
             default:
-                return $"status '{Field("status")}' is not active/利用中 or stopped/停止.";
+                return ($"status '{Field("status")}' is not active/利用中 or stopped/停止.", $"状態 '{Field("status")}' は active/利用中 または stopped/停止 で指定してください。");
         }
         var dateText = Field("registered_on");
         if (!DateOnly.TryParseExact(dateText, ["yyyy-MM-dd", "yyyy/MM/dd", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var registeredOn))
         {
-            return $"registered_on '{dateText}' is not a date (yyyy-MM-dd, yyyy/MM/dd or yyyyMMdd).";
+            return ($"registered_on '{dateText}' is not a date (yyyy-MM-dd, yyyy/MM/dd or yyyyMMdd).", $"登録日 '{dateText}' は日付として読めません（yyyy-MM-dd、yyyy/MM/dd、yyyyMMdd のいずれか）。");
         }
         var name = index.TryGetValue("name", out var nameIndex) ? record.Fields[nameIndex].Trim() : string.Empty;
         if (name.Length > MaxNameLength || name.Any(char.IsControl))
         {
-            return $"name is longer than {MaxNameLength} characters or holds control characters.";
+            return ($"name is longer than {MaxNameLength} characters or holds control characters.", $"氏名が {MaxNameLength} 文字を超えているか、改行などの制御文字を含んでいます。");
         }
         row = new RegistrationRow(card, service, member, status, registeredOn, name);
         return null;
+
+        (string En, string Ja)? Identifier<T>(string column, string columnJa, Func<string, T> parse, out T value)
+        {
+            value = default!;
+            try
+            {
+                value = parse(Field(column));
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return (e.Message, $"{columnJa} '{Field(column)}' が不正です（半角英数字と「-」のみ、空欄不可、長さの上限あり）。");
+            }
+        }
     }
 }

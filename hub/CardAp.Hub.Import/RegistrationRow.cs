@@ -21,5 +21,5 @@ public enum RegistrationStatus
     Stopped,
 }
 
-/// <summary>A row the import refused, with the line it is on and why, for the clerk to fix in the source system.</summary>
-public sealed record BadRow(int Line, string Problem);
+/// <summary>A row the import refused, with the line it is on and why (English and Japanese), for the clerk to fix in the source system.</summary>
+public sealed record BadRow(int Line, string Problem, string ProblemJa);

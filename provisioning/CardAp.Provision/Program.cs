@@ -10,6 +10,8 @@ var root = new RootCommand("cardap-provision: central IT's tool to bring municip
     CaCommands.Create(),
     MunicipalityCommands.Create(hub),
     TerminalCommands.Create(hub),
+    ImportCommands.Create(hub),
+    TuningCommands.Create(hub),
     OperatorCommands.Create(hub),
     CardCommands.Create(hub),
 };

@@ -11,30 +11,18 @@ namespace CardAp.Provision.Tests;
 /// with its server certificate, an administrator, a municipality with its issuing key, a terminal
 /// enrolled; the edge imports the bundle once and syncs with the hub; the terminal retired is refused.
 /// </summary>
-public sealed class ProvisionEndToEndTests : IAsyncLifetime
+public sealed class ProvisionEndToEndTests : ProvisionHubTest
 {
-    private readonly ProvisionWorld _world = new("131016");
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    private string Ca => _world.Ca;
-
-    private string PassphraseFile => _world.PassphraseFile;
-
-    public ValueTask InitializeAsync() => _world.InitializeAsync();
-
-    public ValueTask DisposeAsync() => _world.DisposeAsync();
-
     [Fact]
     public async Task A_municipality_and_an_enrolled_terminal_come_to_life_and_a_retired_terminal_is_refused()
     {
-        var created = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(_world.Root, "keys"), .. Hub(), "--json"]);
+        var created = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(Root, "keys"), .. Hub(), "--json"]);
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Equal("131016-01", (string)created.Json!["issuerKey"]!);
         var listed = await ProvisionAsync(["municipality", "list", .. Hub(), "--json"]);
         Assert.Equal(["131016"], listed.Json!["municipalities"]!.AsArray().Select(m => (string)m!));
 
-        var bundle = Path.Combine(_world.Root, "T001.cardap-enrol");
+        var bundle = Path.Combine(Root, "T001.cardap-enrol");
         var enrolled = await ProvisionAsync(["terminal", "enroll", "--municipality", "131016", "--id", "T001", "--site", "honcho", "--service", "library", "--service", "points",
             "--ca", Ca, "--out", bundle, .. Hub(), "--json"]);
         Assert.True(enrolled.ExitCode == 0, enrolled.ToString());
@@ -42,7 +30,7 @@ public sealed class ProvisionEndToEndTests : IAsyncLifetime
         Assert.Equal("131016-T001", (string)enrolled.Json["terminal"]!);
 
         // At the terminal: the bundle opens once, with its code, and the edge starts as that terminal and syncs.
-        var terminal = Directory.CreateDirectory(Path.Combine(_world.Root, "terminal")).FullName;
+        var terminal = Directory.CreateDirectory(Path.Combine(Root, "terminal")).FullName;
         Assert.Equal("WrongCodeOrChanged", Assert.Throws<EnrolmentBundleException>(() => EnrolCommand.Import(bundle, EnrolmentCode.New(), terminal, [])).Reason);
         Assert.Equal("OtherTerminal", Assert.Throws<EnrolmentBundleException>(() => EnrolCommand.Import(bundle, code, terminal, ["--Store:TerminalId=131016-T009"])).Reason);
         Assert.Equal("131016-T001", EnrolCommand.Import(bundle, code, terminal, []).TerminalId);
@@ -68,25 +56,21 @@ public sealed class ProvisionEndToEndTests : IAsyncLifetime
     public async Task A_wrong_passphrase_an_unreachable_hub_and_a_bad_code_end_with_their_exit_codes_and_change_nothing()
     {
         await File.WriteAllTextAsync(PassphraseFile, "not the passphrase at all", Cancel);
-        var wrong = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(_world.Root, "keys"), .. Hub()]);
+        var wrong = await ProvisionAsync(["municipality", "create", "--municipality", "131016", "--name", "千代田区", "--keys", Path.Combine(Root, "keys"), .. Hub()]);
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("passphrase", wrong.Error, StringComparison.Ordinal);
         Assert.Contains("パスフレーズ", wrong.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(_world.Root, "keys")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "keys")));
 
-        await File.WriteAllTextAsync(PassphraseFile, ProvisionWorld.Passphrase, Cancel);
+        await File.WriteAllTextAsync(PassphraseFile, Passphrase, Cancel);
         var unreachable = await ProvisionAsync(["municipality", "list", "--hub", "https://127.0.0.1:1", .. Hub()[2..], "--json"]);
         Assert.Equal(3, unreachable.ExitCode);
         Assert.Equal("HubUnreachable", (string)unreachable.Json!["reason"]!);
 
-        var badCode = await ProvisionAsync(["municipality", "create", "--municipality", "131017", "--name", "x", "--keys", Path.Combine(_world.Root, "keys"), .. Hub()]);
+        var badCode = await ProvisionAsync(["municipality", "create", "--municipality", "131017", "--name", "x", "--keys", Path.Combine(Root, "keys"), .. Hub()]);
         Assert.Equal(2, badCode.ExitCode);
         Assert.Contains("--municipality", badCode.Error, StringComparison.Ordinal);
 
         Assert.Equal(1, (await ProvisionAsync("terminal", "enroll", "--no-such-option")).ExitCode);
     }
-
-    private string[] Hub() => _world.Hub();
-
-    private Task<Run> ProvisionAsync(params string[] args) => _world.ProvisionAsync(args);
 }

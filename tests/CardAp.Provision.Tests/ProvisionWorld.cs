@@ -1,5 +1,5 @@
-using System.CommandLine;
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using CardAp.Hub.Api;
 using CardAp.Hub.Tests.Host;
@@ -31,6 +31,8 @@ public class ProvisionWorld(params string[] municipalities) : IAsyncLifetime
     public string PassphraseFile => Path.Combine(Root, "pass.txt");
 
     public string Keys => Path.Combine(Root, "keys");
+
+    internal HubHost HubHost => _hub;
 
     protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -70,20 +72,39 @@ public class ProvisionWorld(params string[] municipalities) : IAsyncLifetime
         "--admin-cert", Path.Combine(Root, "it-sato.pem"), "--admin-key", Path.Combine(Root, "it-sato.key"),
     ];
 
-    /// <summary>The admin API as it-sato, through the tool's own connection code, for checking what the hub holds.</summary>
+    /// <summary>
+    /// A channel to the admin API as it-sato, straight from the test (not through the tool), to set up
+    /// rows and to check what the tool did. It trusts only the CA from `ca init`. The caller disposes it.
+    /// </summary>
+    public (GrpcChannel Channel, Admin.AdminClient Client) ConnectAdmin()
+    {
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Ca, "hub-ca.pem")));
+        using var key = ProtectedKeys.ReadECDsa(Path.Combine(Root, "it-sato.key"), Passphrase);
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Root, "it-sato.pem")));
+        using var withKey = certificate.CopyWithPrivateKey(key);
+        var client = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), password: null);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.ClientCertificates = [client];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, server, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return server is not null && chain.Build(X509CertificateLoader.LoadCertificate(server.GetRawCertData()));
+        };
+        var channel = GrpcChannel.ForAddress(_hub.Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        return (channel, new Admin.AdminClient(channel));
+    }
+
+    /// <summary>The admin API as it-sato on one channel kept for the world's life (see <see cref="ConnectAdmin"/>).</summary>
     public Admin.AdminClient Admin
     {
         get
         {
             if (_adminChannel is null)
             {
-                var hub = new HubOptions();
-                var root = new RootCommand();
-                foreach (var option in hub.All)
-                {
-                    root.Options.Add(option);
-                }
-                (_adminChannel, _) = hub.Connect(root.Parse(Hub()), Passphrase);
+                (_adminChannel, _) = ConnectAdmin();
             }
             return new Admin.AdminClient(_adminChannel);
         }

@@ -108,6 +108,7 @@ public sealed class OnlineOnlyTests : IAsyncLifetime
         Assert.True(kept.Confirm);
         Assert.Null(Records.Decision(kept.Seq));
         Assert.Equal(0, (await UsageAsync()).Total.Done);
+        Assert.Equal(1, (await _world.Edge.Client.GetStatusAsync(new StatusRequest(), cancellationToken: Cancel)).Sync.AwaitingHub);
 
         // The network returns; the clerk retries the same request (the first calls may still fail while the channel reconnects).
         _world.Proxy.Mode = FaultMode.Pass;
@@ -127,6 +128,7 @@ public sealed class OnlineOnlyTests : IAsyncLifetime
         Assert.True(settled.Duplicate);
         Assert.Equal((kept.Seq, "SC-0001"), (settled.Sequence, settled.Member));
         Assert.True(Records.Decision(kept.Seq)!.Accepted);
+        Assert.Equal(0, (await _world.Edge.Client.GetStatusAsync(new StatusRequest(), cancellationToken: Cancel)).Sync.AwaitingHub);
         await _world.SyncUntilSucceededAsync();
         Assert.Equal((1L, 0L), ((await UsageAsync()).Total.Done, (await UsageAsync()).Total.Refused));
     }

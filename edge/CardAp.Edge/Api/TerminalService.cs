@@ -38,6 +38,9 @@ public sealed class TerminalService(
     Microsoft.Extensions.Options.IOptions<EdgeStoreOptions> storeOptions,
     TimeProvider clock) : Terminal.TerminalBase
 {
+    // A status figure, not a list: beyond this many the clerk's next step is the same (call IT).
+    private const int AwaitingHubShown = 1000;
+
     public override async Task WatchReaders(WatchReadersRequest request, IServerStreamWriter<ReaderEventMessage> responseStream, ServerCallContext context)
     {
         try
@@ -196,6 +199,7 @@ public sealed class TerminalService(
         reply.Sync = SyncState(sync.Status);
         // The outbox as of now, not as of the last sync.
         reply.Sync.Backlog = reply.Backlog.Sum(b => b.Pending);
+        reply.Sync.AwaitingHub = records.AwaitingDecision(long.MaxValue, AwaitingHubShown).Count;
         return Task.FromResult(reply);
     }
 

@@ -124,7 +124,7 @@ public sealed class AdminService(
             Applied = !request.DryRun,
             Encoding = CsvText.Decode(request.File.Span).EncodingName,
         };
-        reply.BadRows.AddRange(plan.BadRows.Select(b => new BadRowMessage { Line = b.Line, Problem = b.Problem }));
+        reply.BadRows.AddRange(plan.BadRows.Select(b => new BadRowMessage { Line = b.Line, Problem = b.Problem, ProblemJa = b.ProblemJa }));
         return reply;
     }
 

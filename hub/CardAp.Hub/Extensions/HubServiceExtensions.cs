@@ -13,6 +13,12 @@ namespace CardAp.Hub.Extensions;
 
 public static class HubServiceExtensions
 {
+    /// <summary>
+    /// The largest request message the hub takes (gRPC MaxReceiveMessageSize), which bounds a
+    /// registrations file in one ImportRegistrations call; provisioning checks a file against it first.
+    /// </summary>
+    public const int MaxRequestBytes = 4 * 1024 * 1024;
+
     /// <summary>Everything the hub host runs: logging, options, mutual TLS, caller identity, gRPC, health.</summary>
     public static IHostApplicationBuilder AddHubServices(this IHostApplicationBuilder builder)
     {
@@ -47,7 +53,7 @@ public static class HubServiceExtensions
         builder.Services.AddSingleton<RevocationInterceptor>();
         builder.Services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.MaxReceiveMessageSize = MaxRequestBytes;
             // First, so it runs before any other interceptor and every method of every service (ADR 0008).
             o.Interceptors.Add<RevocationInterceptor>();
         });

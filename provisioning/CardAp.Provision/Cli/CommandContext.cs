@@ -28,7 +28,13 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
             if (json)
             {
                 var document = result.Json ?? [];
-                document["ok"] = true;
+                document["ok"] = result.Refusal is null;
+                if (result.Refusal is { } refused)
+                {
+                    document["reason"] = refused.Reason;
+                    document["message"] = refused.Message;
+                    document["messageJa"] = refused.MessageJa;
+                }
                 await output.WriteLineAsync(document.ToJsonString(Indented));
             }
             else
@@ -37,6 +43,12 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
                 {
                     await output.WriteLineAsync(line);
                 }
+            }
+            if (result.Refusal is { } refusal)
+            {
+                await error.WriteLineAsync(refusal.Message);
+                await error.WriteLineAsync(refusal.MessageJa);
+                return refusal.ExitCode;
             }
             return ExitCodes.Ok;
         }
@@ -84,5 +96,11 @@ public sealed class CommandContext(bool json, TextWriter output, TextWriter erro
     }
 }
 
-/// <summary>What a command did: lines for people and the same facts as JSON for scripts.</summary>
-public sealed record CommandResult(IReadOnlyList<string> Lines, JsonObject? Json = null);
+/// <summary>
+/// What a command did: lines for people and the same facts as JSON for scripts. A report that ends
+/// in a refusal (an import file with bad rows, a tuning row the rules refuse) keeps its details and
+/// names the <paramref name="Refusal"/>: the lines or JSON are printed as usual, the JSON with
+/// "ok": false and the refusal's "reason", "message" and "messageJa", the messages go to stderr as for
+/// any refusal, and the command ends with its exit code.
+/// </summary>
+public sealed record CommandResult(IReadOnlyList<string> Lines, JsonObject? Json = null, ProvisionException? Refusal = null);

@@ -64,7 +64,9 @@ public sealed class HubOptions
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
         };
-        var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        // No receive limit: the peer is the hub proven by its CA, and a reply to a whole file (an import's
+        // bad rows, a municipality's registrations) may pass the client's default of 4 MB.
+        var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, MaxReceiveMessageSize = null });
         return (channel, new Admin.AdminClient(channel));
     }
 

@@ -38,7 +38,7 @@ public static class TerminalCommands
             var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
             var terminalId = TerminalId(code, result.GetValue(id)!);
             var passphrase = CaCommands.Passphrase(result);
-            var snapshotJson = result.GetValue(snapshot) is { } snapshotFile ? Read(snapshotFile) : null;
+            var snapshotJson = result.GetValue(snapshot) is { } snapshotFile ? ReadSnapshot(snapshotFile, code) : null;
             using var authority = CaCommands.Load(result.GetValue(ca)!, passphrase);
             var (channel, admin) = hub.Connect(result, passphrase);
             using (channel)
@@ -122,15 +122,35 @@ public static class TerminalCommands
         return full;
     }
 
-    private static string Read(FileInfo file)
+    // Checked here, not first at the site: a wrong file found by the installer costs a trip.
+    private static string ReadSnapshot(FileInfo file, MunicipalityCode municipality)
     {
+        string text;
         try
         {
-            return File.ReadAllText(file.FullName);
+            text = File.ReadAllText(file.FullName);
         }
         catch (IOException e)
         {
             throw ProvisionException.Environment("SnapshotUnreadable", $"The snapshot {file.FullName} cannot be read: {e.Message}", $"スナップショット {file.FullName} を読み込めません: {e.Message}", e);
         }
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            root = null;
+        }
+        var format = root?["format"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string?)root["format"] : null;
+        var of = root?["municipality"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string?)root["municipality"] : null;
+        if (format != "cardap-master-snapshot" || of != municipality.Value || root?["rows"] is not JsonArray)
+        {
+            throw ProvisionException.Refused("NotASnapshot",
+                $"{file.FullName} is not a master-data snapshot of municipality {municipality.Value} (format cardap-master-snapshot with rows).",
+                $"{file.FullName} は市町村 {municipality.Value} のマスタデータスナップショット（cardap-master-snapshot 形式）ではありません。");
+        }
+        return text;
     }
 }

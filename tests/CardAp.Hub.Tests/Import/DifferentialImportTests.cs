@@ -65,6 +65,8 @@ public class DifferentialImportTests
         Assert.Contains("registered_on", result.BadRows[4].Problem, StringComparison.Ordinal);
         Assert.Contains("first on line 2", result.BadRows[6].Problem, StringComparison.Ordinal);
         Assert.Contains("3 fields", result.BadRows[7].Problem, StringComparison.Ordinal);
+        Assert.All(result.BadRows, b => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}|\p{IsHiragana}|\p{IsKatakana}", b.ProblemJa));
+        Assert.Contains("登録日", result.BadRows[4].ProblemJa, StringComparison.Ordinal);
     }
 
     [Theory]
