@@ -107,6 +107,10 @@ public sealed class CardApSession(ApduChannel channel)
         channel.Transmit(new CommandApdu(0x00, Ins.EraseBinary, (byte)(end >> 8), (byte)end)).EnsureSuccess($"ERASE BINARY EF {fid:X4}");
     }
 
+    /// <summary>Replaces the issuing public key the applet authenticates the issuer with (issuer only): SubjectPublicKeyInfo DER of a P-256 key.</summary>
+    public void PutIssuerKey(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        channel.Transmit(new CommandApdu(0x00, Ins.PutData, IssuerKeyP1, IssuerKeyP2, subjectPublicKeyInfo.ToArray())).EnsureSuccess("PUT DATA issuer key");
+
     public void ResetPin(string newPin) =>
         channel.Transmit(new CommandApdu(0x00, Ins.ResetRetryCounter, 0x02, PinReference, PinResult.EncodePin(newPin))).EnsureSuccess("RESET RETRY COUNTER");
 }

@@ -32,6 +32,13 @@ public static class CardApSpec
     public const int PinLength = 4;
     public const int PinTries = 3;
 
+    /// <summary>
+    /// PUT DATA P1-P2 of the issuing public key the applet checks EXTERNAL AUTHENTICATE with: the
+    /// issuer hands a card over to another municipality's key when a resident moves (引越継続).
+    /// </summary>
+    public const byte IssuerKeyP1 = 0x01;
+    public const byte IssuerKeyP2 = 0x01;
+
     /// <summary>Length of GET CHALLENGE's answer and of the challenge EXTERNAL AUTHENTICATE signs.</summary>
     public const int ChallengeLength = 16;
 

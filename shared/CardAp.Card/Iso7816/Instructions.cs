@@ -17,4 +17,5 @@ public static class Ins
     public const byte GetResponse = 0xC0;
     public const byte GetData = 0xCA;
     public const byte UpdateBinary = 0xD6;
+    public const byte PutData = 0xDA;
 }

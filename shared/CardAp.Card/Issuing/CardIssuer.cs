@@ -46,6 +46,47 @@ public sealed class CardIssuer(IssuingKey issuingKey)
         Authenticate(card).WriteFile(CardApSpec.ServicesFid, content);
     }
 
+    /// <summary>
+    /// Hands the card over to another municipality's issuing key when its holder moves between
+    /// municipalities of one hub (引越継続): writes the new header and services, a certificate for
+    /// the card's own key signed with <paramref name="newIssuer"/>, and last makes the applet take
+    /// <paramref name="newIssuer"/> instead of this key, so from then on only the new municipality
+    /// writes the card. The card keeps its key: the public point comes from the certificate on the
+    /// card, which the caller has checked against the card (INTERNAL AUTHENTICATE). Until the last
+    /// step this key still writes the card, so a cut-off hand-over is simply done again.
+    /// </summary>
+    public CardCertificate HandOver(IApduTransport card, IssuingKey newIssuer, CardHeader header, IReadOnlyCollection<ServiceRegistration> services, DateOnly certificateValidFrom)
+    {
+        ArgumentNullException.ThrowIfNull(newIssuer);
+        if (header.Municipality != newIssuer.Reference.Municipality)
+        {
+            throw new InvalidOperationException($"Issuing key {newIssuer.Reference} cannot take over a card of municipality {header.Municipality}.");
+        }
+        var servicesContent = ServiceRegistration.EncodeAll(services);
+        var session = Authenticate(card);
+        var current = CardCertificate.Decode(session.ReadCertificate());
+        var certificate = CardCertificate.Issue(newIssuer, header.CardNumber, current.PublicPoint, certificateValidFrom, header.ExpiresOn);
+        session.WriteFile(CardApSpec.HeaderFid, header.Encode());
+        session.WriteFile(CardApSpec.ServicesFid, servicesContent);
+        session.WriteFile(CardApSpec.CertificateFid, certificate.Encode());
+        session.PutIssuerKey(newIssuer.PublicKey.SubjectPublicKeyInfo);
+        return certificate;
+    }
+
+    /// <summary>Whether the card takes this issuing key (its EXTERNAL AUTHENTICATE succeeds); nothing is written.</summary>
+    public bool IsAcceptedBy(IApduTransport card)
+    {
+        try
+        {
+            Authenticate(card);
+            return true;
+        }
+        catch (CardStatusException e) when (e.Status == StatusWord.SecurityStatusNotSatisfied)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Rewrites the header (e.g. new expiry on renewal; the certificate is reissued with it).</summary>
     public void WriteHeader(IApduTransport card, CardHeader header) =>
         Authenticate(card).WriteFile(CardApSpec.HeaderFid, header.Encode());

@@ -21,8 +21,8 @@ public sealed class CardApApplet : IApplet
 {
     private readonly TransparentFileSystem _files;
     private readonly RetryCounterPin _pin;
-    private readonly ECDsa _issuerKey;
-    private readonly byte[] _issuerSpki;
+    private ECDsa _issuerKey;
+    private byte[] _issuerSpki;
     private ECDsa? _cardKey;
 
     private bool _pinVerified;
@@ -141,6 +141,7 @@ public sealed class CardApApplet : IApplet
             Ins.ExternalAuthenticate => ExternalAuthenticate(command),
             Ins.GenerateAsymmetricKeyPair => GenerateAsymmetricKeyPair(command),
             Ins.InternalAuthenticate => InternalAuthenticate(command),
+            Ins.PutData => PutData(command),
             _ => Status(StatusWord.InstructionNotSupported),
         };
     }
@@ -324,6 +325,35 @@ public sealed class CardApApplet : IApplet
             return Status(StatusWord.SecurityStatusNotSatisfied);
         }
         _issuerAuthenticated = true;
+        return Ok();
+    }
+
+    /// <summary>PUT DATA of the issuing key (hand-over to another municipality): issuer only; the new key's session starts afresh.</summary>
+    private ResponseApdu PutData(CommandApdu command)
+    {
+        if (command.P1 != CardApSpec.IssuerKeyP1 || command.P2 != CardApSpec.IssuerKeyP2)
+        {
+            return Status(StatusWord.IncorrectP1P2);
+        }
+        if (!_issuerAuthenticated)
+        {
+            return Status(StatusWord.SecurityStatusNotSatisfied);
+        }
+        ECDsa key;
+        try
+        {
+            key = ImportIssuerKey(command.Data.ToArray());
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return Status(StatusWord.IncorrectParametersInData);
+        }
+        _issuerKey.Dispose();
+        _issuerKey = key;
+        _issuerSpki = key.ExportSubjectPublicKeyInfo();
+        _issuerAuthenticated = false;
+        _challenge = null;
+        _version++;
         return Ok();
     }
 

@@ -6,6 +6,7 @@ using CardAp.Shared.Domain;
 using CardAp.VirtualCard;
 using CardAp.VirtualCard.Applets;
 using CardAp.VirtualCard.Issuance;
+using CardAp.VirtualCard.State;
 
 namespace CardAp.Card.Tests.Issuing;
 
@@ -68,6 +69,7 @@ public sealed class CardIssuerTests : IDisposable
         { "ERASE BINARY", "000E0000" },
         { "RESET RETRY COUNTER", "002C02810439393939" },
         { "GENERATE ASYMMETRIC KEY PAIR", "0047800000" },
+        { "PUT DATA", "00DA01010130" },
     };
 
     [Theory]
@@ -111,5 +113,43 @@ public sealed class CardIssuerTests : IDisposable
         Assert.True(session.Select());
         var replay = Assert.Throws<CardStatusException>(() => session.ExternalAuthenticate(signature));
         Assert.Equal(StatusWord.ConditionsOfUseNotSatisfied, replay.Status);
+    }
+
+    [Fact]
+    public void A_card_handed_over_to_another_municipality_verifies_under_its_key_and_only_it_writes_the_card_from_then_on()
+    {
+        var card = VirtualCards.Issue(_key, new CardHeader(Chiyoda, CardNumber.Parse("C-1"), new DateOnly(2026, 4, 1), new DateOnly(2031, 3, 31)), "1234",
+            [Service("library", "L1")]);
+        var sapporo = MunicipalityCode.Parse("011002");
+        using var newKey = IssuingKey.Create(new IssuerReference(sapporo, 1));
+        var reader = new SmartCardTransport(card);
+        var keyBefore = card.GetApplet<CardApApplet>().CardPublicPoint;
+
+        new CardIssuer(_key).HandOver(reader, newKey, new CardHeader(sapporo, CardNumber.Parse("S-9"), new DateOnly(2026, 4, 1), new DateOnly(2031, 3, 31)),
+            [Service("library", "SL-7")], new DateOnly(2026, 6, 1));
+
+        var result = new CardVerifier(new TrustStore([newKey.PublicKey]), TimeProvider.System).IdentifyCardAp(reader, "1234");
+        Assert.True(result.IsIdentified, result.ToString());
+        Assert.Equal((sapporo, "S-9", "SL-7"), (result.Identity!.Municipality!.Value, result.Identity.CardNumber!.Value.Value, result.Identity.Services.Single().Member.Value));
+        Assert.Equal(keyBefore, card.GetApplet<CardApApplet>().CardPublicPoint);
+        Assert.Equal(RefusalReason.UnknownIssuer, new CardVerifier(new TrustStore([_key.PublicKey]), TimeProvider.System).IdentifyCardAp(reader).Refusal!.Reason);
+        Assert.False(new CardIssuer(_key).IsAcceptedBy(reader));
+        Assert.True(new CardIssuer(newKey).IsAcceptedBy(reader));
+        new CardIssuer(newKey).AddService(reader, Service("shelter", "SS-1"));
+        Assert.Equal(2, new CardVerifier(new TrustStore([newKey.PublicKey]), TimeProvider.System).IdentifyCardAp(reader).Identity!.Services.Count);
+        Assert.Equal(newKey.PublicKey.SubjectPublicKeyInfo, CardApApplet.FromState((CardApAppletState)card.GetApplet<CardApApplet>().ExportState()).IssuerPublicKey);
+    }
+
+    [Fact]
+    public void The_issuing_key_put_must_be_a_P256_public_key()
+    {
+        var card = Issued();
+        var session = new CardApSession(new ApduChannel(new SmartCardTransport(card)));
+        Assert.True(session.Select());
+        session.ExternalAuthenticate(_key.Sign(CardApSpec.ExternalAuthMessage(session.GetChallenge())));
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var e = Assert.Throws<CardStatusException>(() => session.PutIssuerKey(rsa.ExportSubjectPublicKeyInfo().AsSpan(0, 200)));
+        Assert.Equal(StatusWord.IncorrectParametersInData, e.Status);
+        Assert.True(new CardIssuer(_key).IsAcceptedBy(new SmartCardTransport(card)));
     }
 }
