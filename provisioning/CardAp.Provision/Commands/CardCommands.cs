@@ -6,6 +6,7 @@ using CardAp.Card.Application;
 using CardAp.Card.Issuing;
 using CardAp.Card.Iso7816;
 using CardAp.Card.Jpki;
+using CardAp.Hub.Api;
 using CardAp.Provision.Cards;
 using CardAp.Provision.Cli;
 using CardAp.Shared.Domain;
@@ -24,7 +25,7 @@ public static class CardCommands
     public static Command Create(HubOptions hub)
     {
         var reader = new ReaderOptions();
-        return new Command("card", "Residents' cards: issue the CardAp application, add and remove services, reset the PIN, suspend, resume and revoke, link a JPKI certificate.")
+        return new Command("card", "Residents' cards: issue the CardAp application, add and remove services, reset the PIN, suspend, resume and revoke, link a JPKI certificate, transfer to another municipality.")
         {
             Issue(hub, reader),
             AddService(hub, reader),
@@ -34,6 +35,7 @@ public static class CardCommands
             Status(hub, "resume", null),
             Status(hub, "revoke", HubCardRecords.Revoked),
             LinkJpki(hub, reader),
+            Transfer(hub, reader),
         };
     }
 
@@ -422,6 +424,123 @@ public static class CardCommands
                     ["reader"] = inReader.ReaderName,
                     ["services"] = new JsonArray([.. requested.Select(r => (JsonNode)new JsonObject { ["service"] = r.Service.Value, ["member"] = r.Member.Value })]),
                     ["hubChanges"] = changes,
+                });
+            }
+        }));
+        return command;
+    }
+
+    private static Command Transfer(HubOptions hub, ReaderOptions reader)
+    {
+        var municipality = new Option<string>("--municipality") { Description = "The municipality the resident moves out of (転出元), e.g. 131016.", Required = true };
+        var to = new Option<string>("--to") { Description = "The municipality of the same hub the resident moves into (転入先), e.g. 011002.", Required = true };
+        var card = CardOption("The card number in the old municipality (the card in the reader).");
+        var newCard = new Option<string?>("--new-card") { Description = "The card number in the new municipality; default: the same." };
+        var members = new Option<string[]>("--member") { Description = "A new member number in the new municipality, as <service>=<member number> (repeat); a service not named keeps its number.", AllowMultipleArgumentsPerToken = true };
+        var keys = IssuingKeys.KeysFolder();
+        var command = new Command("transfer", "Moves a resident's card to another municipality of the same hub, keeping their services (引越継続): the card gets the new municipality's header, member numbers and a certificate signed with its issuing key, and is handed over to that key; then the hub moves the registrations (MoveResident). Needs both municipalities' issuing keys in --keys and an administrator for both. Safe to run again.\n" +
+            "Example: cardap-provision card transfer --municipality 131016 --to 011002 --card C-000123 --new-card S-000456 --member library=SL-0007 --keys /secure/keys --hub https://hub:5001")
+        {
+            municipality, to, card, newCard, members, keys, reader.Reader,
+        };
+        AddHub(command, hub);
+        command.SetAction((result, cancellationToken) => CommonOptions.Context(result).RunAsync(async () =>
+        {
+            var from = CaCommands.ParseMunicipality(result.GetValue(municipality));
+            var into = CaCommands.ParseMunicipality(result.GetValue(to));
+            if (from == into)
+            {
+                throw ProvisionException.Refused("SameMunicipality", "--to must name another municipality than --municipality.", "--to には --municipality と異なる市町村を指定してください。");
+            }
+            var oldNumber = CardSteps.ParseCard(result.GetValue(card));
+            var newNumber = result.GetValue(newCard) is { } given ? CardSteps.ParseCard(given, "--new-card") : oldNumber;
+            var newMembers = CardSteps.ParseServiceMembers(result.GetValue(members) ?? []).ToDictionary(m => m.Service, m => m.Member);
+            var passphrase = CaCommands.Passphrase(result);
+            using var fromKey = IssuingKeys.Open(result.GetValue(keys)!, from, passphrase);
+            using var toKey = IssuingKeys.Open(result.GetValue(keys)!, into, passphrase);
+            var (channel, admin) = hub.Connect(result, passphrase);
+            using (channel)
+            {
+                var fromRecords = new HubCardRecords(admin, from, cancellationToken);
+                var toRecords = new HubCardRecords(admin, into, cancellationToken);
+                await fromRecords.RequireIssuerKeyAsync(fromKey.PublicKey);
+                await toRecords.RequireIssuerKeyAsync(toKey.PublicKey);
+                await RefuseRevokedAsync(toRecords, newNumber);
+                var atFrom = await fromRecords.RegistrationsAsync(oldNumber);
+                var atTo = await toRecords.RegistrationsAsync(newNumber);
+                if (atFrom.Count > 0 && atTo.Count > 0)
+                {
+                    throw ProvisionException.Refused("RegistrationExists",
+                        $"Both {from} (card {oldNumber}) and {into} (card {newNumber}) hold registrations at the hub: {into}'s would be overwritten. Choose another --new-card, or remove those registrations first. Nothing was changed.",
+                        $"ハブに {from}（カード {oldNumber}）と {into}（カード {newNumber}）の両方の登録があります。別の --new-card を指定するか、先に登録を削除してください。変更は行われていません。");
+                }
+
+                using var inReader = reader.Open(result);
+                var found = CardSteps.Check(inReader, () => CardTransfer.Read(inReader.Transport, fromKey.PublicKey, oldNumber, toKey.PublicKey, newNumber));
+                var toIssuer = new CardIssuer(toKey);
+                var handedOver = CardSteps.Check(inReader, () => toIssuer.IsAcceptedBy(inReader.Transport));
+                IReadOnlyList<ServiceRegistration> services;
+                if (handedOver)
+                {
+                    // The hand-over is the last write: header, services and certificate went before it.
+                    services = found.ServicesAfter(atTo.Count > 0 ? atTo : atFrom, newMembers);
+                }
+                else
+                {
+                    services = found.ServicesAfter(atFrom.Count > 0 ? atFrom : atTo, newMembers);
+                    var fromIssuer = new CardIssuer(fromKey);
+                    if (!CardSteps.Check(inReader, () => fromIssuer.IsAcceptedBy(inReader.Transport)))
+                    {
+                        throw CardErrors.NotOurCard("NotOurCard",
+                            $"The card takes neither {fromKey.Reference} nor {toKey.Reference}: it belongs to another issuer.",
+                            $"カードは {fromKey.Reference} と {toKey.Reference} のいずれの発行鍵も受け付けません。他の発行者のカードです。");
+                    }
+                    var header = found.Header with { Municipality = into, CardNumber = newNumber };
+                    var today = CardDates.TodayInJapan(TimeProvider.System);
+                    CardSteps.Write(inReader, () => fromIssuer.HandOver(inReader.Transport, toKey, header, services, today));
+                }
+
+                var hubChanges = await CardSteps.HubAfterCardAsync(async () =>
+                {
+                    var changes = 0;
+                    if (atFrom.Count > 0)
+                    {
+                        var move = new MoveResidentRequest
+                        {
+                            FromMunicipality = from.Value,
+                            ToMunicipality = into.Value,
+                            CardNumber = oldNumber.Value,
+                            NewCardNumber = newNumber == oldNumber ? string.Empty : newNumber.Value,
+                        };
+                        foreach (var (service, member) in newMembers.Where(m => atFrom.Any(r => r.Service == m.Key)))
+                        {
+                            move.NewMemberNumbers[service.Value] = member.Value;
+                        }
+                        changes += (await admin.MoveResidentAsync(move, cancellationToken: cancellationToken)).Services.Count;
+                    }
+                    // Services the card carries that the hub did not know of are registered in the new municipality too.
+                    var moved = await toRecords.RegistrationsAsync(newNumber);
+                    foreach (var service in services.Where(s => moved.All(m => m.Service != s.Service)))
+                    {
+                        changes += await toRecords.PutRegistrationAsync(newNumber, service, name: null, existing: null) ? 1 : 0;
+                    }
+                    return changes;
+                });
+                return new CommandResult(
+                [
+                    $"Card {oldNumber} of {from} is card {newNumber} of {into}{(handedOver ? " already" : string.Empty)}, written by {toKey.Reference}; services on the card: {Describe(services)}; hub rows moved or added: {hubChanges}.",
+                    $"カード {oldNumber}（{from}）を カード {newNumber}（{into}）に{(handedOver ? "移行済みです" : "移行しました")}（発行鍵 {toKey.Reference}）。カードのサービス: {Describe(services)}。ハブの移行・追加: {hubChanges}件",
+                ], new JsonObject
+                {
+                    ["from"] = from.Value,
+                    ["to"] = into.Value,
+                    ["card"] = oldNumber.Value,
+                    ["newCard"] = newNumber.Value,
+                    ["reader"] = inReader.ReaderName,
+                    ["issuer"] = toKey.Reference.ToString(),
+                    ["cardWritten"] = !handedOver,
+                    ["services"] = ServicesJson(services),
+                    ["hubChanges"] = hubChanges,
                 });
             }
         }));

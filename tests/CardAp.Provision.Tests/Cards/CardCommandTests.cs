@@ -210,6 +210,43 @@ public sealed class CardCommandTests(PcscdFixture pcscd, CardWorld world) : ICla
     }
 
     [Fact]
+    public async Task A_hub_lost_after_the_card_was_written_ends_with_exit_3_and_the_same_command_brings_the_hub_level()
+    {
+        await using var proxy = FaultProxy.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, world.HubHost.Address.Port), seed: 6);
+        string[] hub = ["--hub", $"https://127.0.0.1:{proxy.Port}", .. world.Hub()[2..]];
+        var card = Blank();
+        var updates = 0;
+        // While the certificate is written, the last step on the card, the hub goes out of reach.
+        await _slots.InsertAsync(new CardWatched(card, command =>
+        {
+            if (command[1] == 0xD6 && ++updates == 3)
+            {
+                proxy.Mode = FaultMode.Refuse;
+                proxy.CutAll();
+            }
+        }));
+        string[] issue = ["card", "issue", "--municipality", Municipality, "--card", "C-4201", "--service", "library=L-4201", .. Keys(), "--pin-file", world.PinFile,
+            "--reader", ReaderSlots.Reader(0), .. hub, "--json"];
+
+        var lost = await world.ProvisionAsync(issue);
+        Assert.True(lost.ExitCode == 3, lost.ToString());
+        Assert.Equal("HubUnreachable", lost.Reason);
+        Assert.Contains("The card is written", lost.Error, StringComparison.Ordinal);
+        Assert.Contains("カードへの書き込みは完了しました", lost.Error, StringComparison.Ordinal);
+        Assert.True(_slots.Identify(world.IssuerKey).IsIdentified);
+        Assert.DoesNotContain("C-4201/library", (await RegistrationsAsync()).Keys);
+
+        proxy.Mode = FaultMode.Pass;
+        var version = card.GetApplet<CardApApplet>().PersistentStateVersion;
+        var caughtUp = await world.ProvisionAsync(issue);
+        Assert.True(caughtUp.ExitCode == 0, caughtUp.ToString());
+        Assert.False((bool)caughtUp.Json!["cardWritten"]!);
+        Assert.Equal(1, (int)caughtUp.Json["hubChanges"]!);
+        Assert.Equal(version, card.GetApplet<CardApApplet>().PersistentStateVersion);
+        Assert.Equal("L-4201", (string?)(await RegistrationsAsync())["C-4201/library"]["member"]);
+    }
+
+    [Fact]
     public async Task A_blocked_pin_is_reset_with_a_pin_from_the_environment()
     {
         var card = Blank();

@@ -74,3 +74,17 @@ public sealed class CardPulledMidway(ISmartCard card, Func<byte[], bool> cutBefo
         return card.Process(command);
     }
 }
+
+/// <summary>A card that lets the test act on what the terminal sends it, before the card answers.</summary>
+public sealed class CardWatched(ISmartCard card, Action<byte[]> before) : ISmartCard
+{
+    public byte[] Atr => card.Atr;
+
+    public void Reset() => card.Reset();
+
+    public byte[] Process(ReadOnlySpan<byte> command)
+    {
+        before(command.ToArray());
+        return card.Process(command);
+    }
+}
