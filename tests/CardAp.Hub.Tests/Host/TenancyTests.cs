@@ -27,6 +27,20 @@ public sealed class TenancyTests : TwoMunicipalityHub
     }
 
     [Fact]
+    public async Task ListMaster_with_a_key_prefix_returns_only_the_rows_under_it()
+    {
+        var chiyoda = AdminOf(Chiyoda);
+        foreach (var key in new[] { "C-1/library", "C-1/shelter", "C-10/library", "c-1/points" })
+        {
+            await chiyoda.PutMasterAsync(new PutMasterRequest { Municipality = "131016", Kind = "registration", Key = key, PayloadJson = "{}" }, cancellationToken: Cancel);
+        }
+        var rows = await chiyoda.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = "registration", KeyPrefix = "C-1/" }, cancellationToken: Cancel);
+        Assert.Equal(["C-1/library", "C-1/shelter"], rows.Rows.Select(r => r.Key));
+        var all = await chiyoda.ListMasterAsync(new ListMasterRequest { Municipality = "131016", Kind = "registration" }, cancellationToken: Cancel);
+        Assert.Equal(4, all.Rows.Count);
+    }
+
+    [Fact]
     public async Task Every_admin_call_for_the_other_municipality_is_refused_and_leaks_nothing()
     {
         var sapporo = AdminOf(Sapporo);
