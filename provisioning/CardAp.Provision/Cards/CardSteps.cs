@@ -27,8 +27,8 @@ public static class CardSteps
         }
         catch (Exception e) when (e is not ProvisionException and not OperationCanceledException)
         {
-            // A card pulled mid-exchange may surface as a garbled answer: ask the reader before blaming the card.
-            if (e is not Card.Pcsc.PcscException && e is Card.Iso7816.CardException && card.CardWentAway(TimeSpan.FromSeconds(2)))
+            // A card pulled mid-exchange may surface as a garbled (e.g. empty) answer: ask the reader before blaming the card.
+            if (e is Card.Iso7816.CardProtocolException && card.CardWentAway(TimeSpan.FromSeconds(2)))
             {
                 throw CardErrors.Translate(new Card.Pcsc.PcscException("SCardTransmit", Card.Pcsc.PcscError.RemovedCard), stage);
             }

@@ -258,9 +258,12 @@ public sealed class CardCommandTests(PcscdFixture pcscd, CardWorld world) : ICla
         }
         Assert.Equal(CardAp.Card.Verification.RefusalReason.PinBlocked, _slots.Identify(world.IssuerKey, pin: CardWorld.Pin).Refusal!.Reason);
 
+        // No --reader: the one reader holding a card.
+        await _slots.RemoveAsync(1);
         var reset = await world.ProvisionAsync(new Dictionary<string, string?> { ["CARDAP_PIN"] = "2580" },
-            "card", "reset-pin", "--municipality", Municipality, "--card", "C-5001", "--keys", world.Keys, "--reader", ReaderSlots.Reader(0));
+            "card", "reset-pin", "--municipality", Municipality, "--card", "C-5001", "--keys", world.Keys, "--json");
         Assert.True(reset.ExitCode == 0, reset.ToString());
+        Assert.Equal(ReaderSlots.Reader(0), (string?)reset.Json!["reader"]);
         Assert.DoesNotContain("2580", reset.Output + reset.Error, StringComparison.Ordinal);
         Assert.True(_slots.Identify(world.IssuerKey, pin: "2580").Identity!.PinVerified);
 

@@ -52,6 +52,12 @@ public sealed class OperatorCommandTests(PcscdFixture pcscd, CardWorld world) : 
         Assert.Equal(2, second.ExitCode);
         Assert.Equal("OperatorHasCard", second.Reason);
 
+        // The first card reported lost: revoked, and the replacement is issued.
+        ProvisionWorld.Require(await world.ProvisionAsync(["card", "revoke", "--municipality", Municipality, "--card", "OP-0001", "--reason", "紛失", .. world.Hub()]));
+        var replacement = await IssueAsync("staff-001", "librarian", "OP-0002", slot: 1);
+        Assert.True(replacement.ExitCode == 0, replacement.ToString());
+        Assert.Equal("OP-0002", (string?)(await world.MasterAsync(Municipality, MasterKinds.Operator))["staff-001"]["cardNumber"]);
+
         var revoked = await world.ProvisionAsync(["operator", "revoke", "--municipality", Municipality, "--id", "staff-001", "--reason", "異動", .. world.Hub(), "--json"]);
         Assert.True(revoked.ExitCode == 0, revoked.ToString());
         var standing = (await world.MasterAsync(Municipality, MasterKinds.OperatorStatus))["staff-001"];
@@ -60,7 +66,8 @@ public sealed class OperatorCommandTests(PcscdFixture pcscd, CardWorld world) : 
         var revokedAgain = await world.ProvisionAsync(["operator", "revoke", "--municipality", Municipality, "--id", "staff-001", .. world.Hub(), "--json"]);
         Assert.Equal(0, (int)revokedAgain.Json!["hubChanges"]!);
 
-        var afterRevoke = await IssueAsync("staff-001", "librarian", "OP-0002", slot: 1);
+        await _slots.InsertAsync(VirtualCards.Blank(world.IssuerKey));
+        var afterRevoke = await IssueAsync("staff-001", "librarian", "OP-0003");
         Assert.Equal(2, afterRevoke.ExitCode);
         Assert.Equal("OperatorRevoked", afterRevoke.Reason);
     }
