@@ -19,6 +19,13 @@ public static class CardSteps
     /// <summary>Writes the card: a failure here may leave it part-written, never the hub.</summary>
     public static T Write<T>(CardInReader card, Func<T> write) => OnCard(card, write, CardErrors.Stage.WritingCard);
 
+    /// <inheritdoc cref="Write{T}(CardInReader, Func{T})"/>
+    public static void Write(CardInReader card, Action write) => OnCard(card, () =>
+    {
+        write();
+        return true;
+    }, CardErrors.Stage.WritingCard);
+
     private static T OnCard<T>(CardInReader card, Func<T> work, CardErrors.Stage stage)
     {
         try

@@ -107,7 +107,6 @@ public static class CardCommands
                     {
                         issuer.ReplaceServices(inReader.Transport, desired);
                     }
-                    return true;
                 });
                 var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
 
@@ -169,11 +168,7 @@ public static class CardCommands
                 var written = !CardSteps.SameServices(contents.Services, desired);
                 if (written)
                 {
-                    CardSteps.Write(inReader, () =>
-                    {
-                        new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
-                        return true;
-                    });
+                    CardSteps.Write(inReader, () => new CardIssuer(key).ReplaceServices(inReader.Transport, desired));
                 }
                 var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
                 return new CommandResult(
@@ -227,11 +222,7 @@ public static class CardCommands
                 var written = !CardSteps.SameServices(contents.Services, desired);
                 if (written)
                 {
-                    CardSteps.Write(inReader, () =>
-                    {
-                        new CardIssuer(key).ReplaceServices(inReader.Transport, desired);
-                        return true;
-                    });
+                    CardSteps.Write(inReader, () => new CardIssuer(key).ReplaceServices(inReader.Transport, desired));
                 }
                 var hubChanges = await CardSteps.HubAfterCardAsync(async () =>
                 {
@@ -282,11 +273,7 @@ public static class CardCommands
             using var inReader = reader.Open(result);
             var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
             contents.RequireIssued(code, number, kind: null);
-            CardSteps.Write(inReader, () =>
-            {
-                new CardIssuer(key).ResetPin(inReader.Transport, pin);
-                return true;
-            });
+            CardSteps.Write(inReader, () => new CardIssuer(key).ResetPin(inReader.Transport, pin));
             return Task.FromResult(new CommandResult(
                 [$"Card {number} of {code} has its new PIN and {CardApSpec.PinTries} tries.", $"カード {number}（{code}）の暗証番号を再設定しました（試行回数 {CardApSpec.PinTries} 回）。"],
                 new JsonObject { ["municipality"] = code.Value, ["card"] = number.Value, ["reader"] = inReader.ReaderName, ["tries"] = CardApSpec.PinTries }));
