@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
@@ -135,6 +136,79 @@ public sealed partial class HubDatabase
         await using var command = Command(connection, transaction, sql, parameters);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Runs one statement once per row of parameters, in the caller's transaction, and returns each
+    /// run's affected-row count. Where the provider batches (PostgreSQL, SQL Server) the runs go in
+    /// DbBatches of <see cref="MaxBatchCommands"/>, one round trip each: a push of 500 records is a
+    /// few round trips, not a thousand. SQLite is in process and runs one prepared statement.
+    /// <paramref name="types"/> types parameters that may be null in every row (a prepared statement needs a type).
+    /// </summary>
+    internal static async Task<int[]> ExecuteEachAsync(
+        DbConnection connection, DbTransaction transaction, string sql, IReadOnlyList<(string Name, object? Value)[]> rows,
+        IReadOnlyDictionary<string, DbType> types, CancellationToken cancellationToken)
+    {
+        var affected = new int[rows.Count];
+        if (rows.Count == 0)
+        {
+            return affected;
+        }
+        if (connection.CanCreateBatch)
+        {
+            for (var start = 0; start < rows.Count; start += MaxBatchCommands)
+            {
+                await using var batch = connection.CreateBatch();
+                batch.Transaction = transaction;
+                var end = Math.Min(rows.Count, start + MaxBatchCommands);
+                for (var i = start; i < end; i++)
+                {
+                    var command = batch.CreateBatchCommand();
+#pragma warning disable CA2100 // SQL text comes from this assembly only; values are parameters.
+                    command.CommandText = sql;
+#pragma warning restore CA2100
+                    foreach (var (name, value) in rows[i])
+                    {
+                        var parameter = command.CreateParameter();
+                        parameter.ParameterName = name;
+                        if (types.TryGetValue(name, out var type))
+                        {
+                            parameter.DbType = type;
+                        }
+                        parameter.Value = value ?? DBNull.Value;
+                        command.Parameters.Add(parameter);
+                    }
+                    batch.BatchCommands.Add(command);
+                }
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                for (var i = start; i < end; i++)
+                {
+                    affected[i] = batch.BatchCommands[i - start].RecordsAffected;
+                }
+            }
+            return affected;
+        }
+        await using var prepared = Command(connection, transaction, sql, rows[0]);
+        foreach (DbParameter parameter in prepared.Parameters)
+        {
+            if (types.TryGetValue(parameter.ParameterName, out var type))
+            {
+                parameter.DbType = type;
+            }
+        }
+        await prepared.PrepareAsync(cancellationToken);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            foreach (var (name, value) in rows[i])
+            {
+                prepared.Parameters[name].Value = value ?? DBNull.Value;
+            }
+            affected[i] = await prepared.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return affected;
+    }
+
+    /// <summary>Statements per DbBatch in <see cref="ExecuteEachAsync"/>.</summary>
+    internal const int MaxBatchCommands = 500;
 
     internal static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

@@ -106,22 +106,17 @@ public sealed class UsageRecords(HubDatabase database)
         var now = database.UtcNow;
         var inserted = 0;
         var counts = new Dictionary<RollupKey, long>();
-        await using (var insert = HubDatabase.Command(connection, transaction, database.Dialect.InsertUsageRecord, Parameters(records[0], now)))
+        var affected = await HubDatabase.ExecuteEachAsync(connection, transaction, database.Dialect.InsertUsageRecord,
+            [.. records.Select(r => Parameters(r, now))], ReasonType, cancellationToken);
+        for (var i = 0; i < records.Count; i++)
         {
-            // Typed once, so a first record without a reason does not leave @reason untyped for the prepared statement.
-            insert.Parameters["@reason"].DbType = System.Data.DbType.String;
-            await insert.PrepareAsync(cancellationToken);
-            foreach (var record in records)
+            if (affected[i] == 1)
             {
-                SetParameters(insert, record);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+                inserted++;
+                if (!records[i].Training)
                 {
-                    inserted++;
-                    if (!record.Training)
-                    {
-                        var key = RollupKey.Of(record);
-                        counts[key] = counts.GetValueOrDefault(key) + 1;
-                    }
+                    var key = RollupKey.Of(records[i]);
+                    counts[key] = counts.GetValueOrDefault(key) + 1;
                 }
             }
         }
@@ -256,16 +251,8 @@ public sealed class UsageRecords(HubDatabase database)
         ];
     }
 
-    private static void SetParameters(DbCommand command, UsageRecord record)
-    {
-        foreach (var (name, value) in Parameters(record, default))
-        {
-            if (name != "@now")
-            {
-                command.Parameters[name].Value = value ?? DBNull.Value;
-            }
-        }
-    }
+    // A reason is null for done records; typed once so every row's parameter has a type.
+    private static readonly Dictionary<string, System.Data.DbType> ReasonType = new(StringComparer.Ordinal) { ["@reason"] = System.Data.DbType.String };
 
     private static (string, object?)[] RollupParameters(KeyValuePair<RollupKey, long> count) =>
     [

@@ -344,30 +344,22 @@ public sealed class SyncIngest(HubDatabase database)
                 "VALUES (@municipality, @terminal, @seq, @occurred, @name, @value, @detail, @now)",
                 new[] { ("@seq", DbType.Int64), ("@occurred", DbType.DateTimeOffset), ("@name", DbType.String), ("@value", DbType.Double), ("@detail", DbType.String) }),
         };
-        await using var insert = Prepared(connection, transaction, sql, municipality, terminal, now, types);
-        await insert.PrepareAsync(cancellationToken);
-        foreach (var record in records)
+        (string, object?)[] Row(params (string, object?)[] values) =>
+            [("@municipality", municipality.Value), ("@terminal", terminal), ("@now", now), .. values];
+        var rows = records.Select(record => record switch
         {
-            switch (record)
-            {
-                case TransactionRecord t:
-                    Set(insert, ("@seq", t.Seq), ("@id", t.Id), ("@occurred", t.OccurredAt.ToDateTimeOffset()), ("@service", t.Service), ("@operation", t.Operation),
-                        ("@card", NullIfEmpty(t.CardRef)), ("@member", NullIfEmpty(t.Member)), ("@operator", NullIfEmpty(t.Operator)), ("@item", NullIfEmpty(t.Item)),
-                        ("@amount", t.HasAmount ? t.Amount : null), ("@training", t.Training), ("@offline", t.Offline),
-                        ("@payload", t.PayloadJson.Length == 0 ? "{}" : t.PayloadJson), ("@auditSeq", t.AuditSeq > 0 ? t.AuditSeq : null));
-                    break;
-                case AuditRecord a:
-                    Set(insert, ("@seq", a.Seq), ("@time", a.LocalTime), ("@action", a.Action), ("@outcome", a.Outcome),
-                        ("@operator", a.HasOperator ? a.Operator : null), ("@subject", a.HasSubject ? a.Subject : null), ("@detail", a.DetailJson),
-                        ("@prev", Hex(a.PrevHash.Span)), ("@hash", Hex(a.Hash.Span)));
-                    break;
-                case TelemetryRecord m:
-                    Set(insert, ("@seq", m.Seq), ("@occurred", m.OccurredAt.ToDateTimeOffset()), ("@name", m.Name), ("@value", m.Value),
-                        ("@detail", m.DetailJson.Length == 0 ? "{}" : m.DetailJson));
-                    break;
-            }
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+            TransactionRecord t => Row(("@seq", t.Seq), ("@id", t.Id), ("@occurred", t.OccurredAt.ToDateTimeOffset()), ("@service", t.Service), ("@operation", t.Operation),
+                ("@card", NullIfEmpty(t.CardRef)), ("@member", NullIfEmpty(t.Member)), ("@operator", NullIfEmpty(t.Operator)), ("@item", NullIfEmpty(t.Item)),
+                ("@amount", t.HasAmount ? t.Amount : null), ("@training", t.Training), ("@offline", t.Offline),
+                ("@payload", t.PayloadJson.Length == 0 ? "{}" : t.PayloadJson), ("@auditSeq", t.AuditSeq > 0 ? t.AuditSeq : null)),
+            AuditRecord a => Row(("@seq", a.Seq), ("@time", a.LocalTime), ("@action", a.Action), ("@outcome", a.Outcome),
+                ("@operator", a.HasOperator ? a.Operator : null), ("@subject", a.HasSubject ? a.Subject : null), ("@detail", a.DetailJson),
+                ("@prev", Hex(a.PrevHash.Span)), ("@hash", Hex(a.Hash.Span))),
+            TelemetryRecord m => Row(("@seq", m.Seq), ("@occurred", m.OccurredAt.ToDateTimeOffset()), ("@name", m.Name), ("@value", m.Value),
+                ("@detail", m.DetailJson.Length == 0 ? "{}" : m.DetailJson)),
+            _ => throw new InvalidOperationException($"Unexpected record type {record.GetType()}."),
+        }).ToList();
+        await HubDatabase.ExecuteEachAsync(connection, transaction, sql, rows, types.ToDictionary(t => t.Item1, t => t.Item2, StringComparer.Ordinal), cancellationToken);
     }
 
     private static async Task InsertQuarantineAsync(
