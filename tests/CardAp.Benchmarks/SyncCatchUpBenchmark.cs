@@ -63,6 +63,7 @@ internal static class SyncCatchUpBenchmark
     private const string Site = "chuo-library";
     private const int WarmUpRecords = 2_000;
     private const int LargePageSize = SyncEngineOptions.MaxPageSize;
+    private const string ShortIdStream = "transactions, 8-character request ids";
 
     public static async Task<IReadOnlyList<string>> RunAsync(string? postgres, int records = 100_000, int masterRows = 100_000)
     {
@@ -227,10 +228,10 @@ internal static class SyncCatchUpBenchmark
 
         Log($"{engineName}: first start of cardap-edge on an empty store");
         var down = await FirstStartAsync(Path.Combine(folder, "down"), DownTerminal, terminals[DownTerminal], proxy, pageSize: null, expectedRows);
-        Log($"  {down.Engine.TotalSeconds:0.00} s, peak RSS {down.PeakRssKb / 1024.0:0} MB");
+        Log($"  {S(down.Run)} s, peak RSS {down.PeakRssKb / 1024.0:0} MB");
         Log($"{engineName}: first start with Edge:Sync:PageSize={LargePageSize}");
         var largePages = await FirstStartAsync(Path.Combine(folder, "down-large"), LargePageTerminal, terminals[LargePageTerminal], proxy, LargePageSize, expectedRows);
-        Log($"  {largePages.Engine.TotalSeconds:0.00} s, peak RSS {largePages.PeakRssKb / 1024.0:0} MB");
+        Log($"  {S(largePages.Run)} s, peak RSS {largePages.PeakRssKb / 1024.0:0} MB");
         Log($"{engineName}: the same download in-process with a stopwatch on the store");
         var profile = await DownloadInProcessAsync(Path.Combine(folder, "down-profile"), ProfileTerminal, terminals[ProfileTerminal], proxy, expectedRows);
         Log($"  {profile.Elapsed.TotalSeconds:0.00} s");
@@ -320,18 +321,40 @@ internal static class SyncCatchUpBenchmark
                 }
                 batches.Add(batch);
                 after += count;
-                var raw = batch.ToByteArray();
-                using var compressed = new MemoryStream();
-                // grpc-dotnet's gzip provider compresses at CompressionLevel.Fastest unless told otherwise.
-                using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                var (raw, compressed) = Gzip(batch);
+                Add(stream, count, raw, compressed);
+                if (stream == "transactions")
                 {
-                    gzip.Write(raw);
+                    // What the UUID request ids cost: the same batch with 8-character ids.
+                    var shortIds = batch.Clone();
+                    foreach (var t in shortIds.Transactions)
+                    {
+                        t.Id = t.Seq.ToString("x8", CultureInfo.InvariantCulture);
+                    }
+                    var (shortRaw, shortGzip) = Gzip(shortIds);
+                    Add(ShortIdStream, count, shortRaw, shortGzip);
                 }
-                var (records, rawBytes, gzipBytes) = sizes.GetValueOrDefault(stream);
-                sizes[stream] = (records + count, rawBytes + raw.Length, gzipBytes + compressed.Length);
             }
         }
         return new WireSize(batches, sizes, batchSize);
+
+        void Add(string stream, long count, long raw, long gzip)
+        {
+            var (records, rawBytes, gzipBytes) = sizes.GetValueOrDefault(stream);
+            sizes[stream] = (records + count, rawBytes + raw, gzipBytes + gzip);
+        }
+    }
+
+    private static (long Raw, long Gzip) Gzip(IMessage message)
+    {
+        var raw = message.ToByteArray();
+        using var compressed = new MemoryStream();
+        // grpc-dotnet's gzip provider compresses at CompressionLevel.Fastest unless told otherwise.
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(raw);
+        }
+        return (raw.Length, compressed.Length);
     }
 
     // ---- Down ----
@@ -356,16 +379,21 @@ internal static class SyncCatchUpBenchmark
         }
         GC.Collect();
         var before = proxy.Counters;
-        var wall = Stopwatch.StartNew();
-        SyncState state;
+        var launched = DateTimeOffset.UtcNow;
+        DateTimeOffset? firstAttempt = null;
         long peakKb;
         await using (var edge = await EdgeProcess.StartAsync(directory, snapshot: null, settings: settings))
         {
             var deadline = DateTime.UtcNow.AddMinutes(5);
             while (true)
             {
-                state = (await edge.Client.GetStatusAsync(new StatusRequest())).Sync;
-                if (state.LastSuccess is not null)
+                var state = (await edge.Client.GetStatusAsync(new StatusRequest())).Sync;
+                // The first run's start; when it is already over at the first look, it cannot be timed from here.
+                if (firstAttempt is null && state.LastAttempt is not null)
+                {
+                    firstAttempt = state.LastSuccess is null ? state.LastAttempt.ToDateTimeOffset() : DateTimeOffset.MinValue;
+                }
+                if (state.LastSuccess is not null && !state.Running)
                 {
                     break;
                 }
@@ -377,9 +405,8 @@ internal static class SyncCatchUpBenchmark
                 {
                     throw new TimeoutException("cardap-edge did not finish its first sync within 5 minutes.");
                 }
-                await Task.Delay(20);
+                await Task.Delay(10);
             }
-            wall.Stop();
             peakKb = PeakRssKb(edge.Pid);
         }
         var after = proxy.Counters;
@@ -389,8 +416,31 @@ internal static class SyncCatchUpBenchmark
         {
             throw new InvalidOperationException($"cardap-edge holds {rows} master rows after its first sync, not {expectedRows}.");
         }
-        var engineTime = state.LastSuccess.ToDateTimeOffset() - state.LastAttempt.ToDateTimeOffset();
-        return new DownRun(engineTime, wall.Elapsed, rows, peakKb, after.BytesTargetToClient - before.BytesTargetToClient, after.BytesClientToTarget - before.BytesClientToTarget);
+        // The first run's end is its "Synced with the hub: N snapshot rows" log line: the status shows the latest run
+        // only, and a second, short run follows the first at once (the hub probe's first success wakes the sync loop).
+        var finished = SnapshotSyncLogged(Path.Combine(directory, "logs"));
+        TimeSpan? engineTime = firstAttempt is { } attempt && attempt != DateTimeOffset.MinValue ? finished - attempt : null;
+        return new DownRun(engineTime, finished - launched, rows, peakKb, after.BytesTargetToClient - before.BytesTargetToClient, after.BytesClientToTarget - before.BytesClientToTarget);
+    }
+
+    /// <summary>When cardap-edge logged the end of the sync run that took a snapshot (its log's own timestamp, ms).</summary>
+    private static DateTimeOffset SnapshotSyncLogged(string logs)
+    {
+        const string marker = "Synced with the hub: ";
+        foreach (var file in Directory.GetFiles(logs, "*.log").Order(StringComparer.Ordinal))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                var at = line.IndexOf(marker, StringComparison.Ordinal);
+                if (at > 0 && long.TryParse(line[(at + marker.Length)..].Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var snapshotRows) && snapshotRows > 0)
+                {
+                    return DateTimeOffset.ParseExact(line[..30], "yyyy-MM-dd HH:mm:ss.fff zzz", CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        throw new InvalidOperationException($"cardap-edge's log in {logs} has no \"{marker}<rows> snapshot rows\" line.");
     }
 
     private static async Task<ProfileRun> DownloadInProcessAsync(string directory, string terminal, TerminalFiles files, FaultProxy proxy, long expectedRows)
@@ -651,7 +701,7 @@ internal static class SyncCatchUpBenchmark
         {
             foreach (var (what, run) in new[] { ($"cardap-edge first start, first sync (pages of {pageSize})", r.Down), ($"the same with Edge:Sync:PageSize={LargePageSize}", r.LargePages) })
             {
-                lines.Add(I($"| {r.Engine} | {what} | {S(run.Engine)} | {run.Rows / run.Engine.TotalSeconds:N0} | {S(run.Wall)} | {run.PeakRssKb / 1024.0:0} | {(double)run.BytesDown / run.Rows:0.0} |"));
+                lines.Add(I($"| {r.Engine} | {what} | {S(run.Run)} | {PerSecond(run.Rows, run.Run)} | {S(run.Wall)} | {run.PeakRssKb / 1024.0:0} | {(double)run.BytesDown / run.Rows:0.0} |"));
             }
             var p = r.Profile;
             lines.Add(I($"| {r.Engine} | in-process engine and store, pages of {pageSize} | {S(p.Elapsed)} | {r.MasterRows / p.Elapsed.TotalSeconds:N0} | | | |"));
@@ -681,9 +731,9 @@ internal static class SyncCatchUpBenchmark
         foreach (var r in results)
         {
             var d = r.Down;
-            var met = d.Engine.TotalSeconds <= 1.5;
+            var met = d.Run is { } time ? (time.TotalSeconds <= 1.5 ? "met" : "NOT met") : "not timed";
             var rssMet = d.PeakRssKb <= 130 * 1024;
-            lines.Add(I($"- First master download of {masterRows:N0} rows into an edge <= 1.5 s, hub on {r.Engine}: {(met ? "met" : "NOT met")} ({S(d.Engine)} s; {S(r.LargePages.Engine)} s with pages of {LargePageSize})"));
+            lines.Add(I($"- First master download of {masterRows:N0} rows into an edge <= 1.5 s, hub on {r.Engine}: {met} ({S(d.Run)} s; {S(r.LargePages.Run)} s with pages of {LargePageSize})"));
             lines.Add(I($"- Peak RSS <= 130 MB during it, hub on {r.Engine}: {(rssMet ? "met" : "NOT met")} ({d.PeakRssKb / 1024.0:0} MB; {r.LargePages.PeakRssKb / 1024.0:0} MB with pages of {LargePageSize}; {idleRssKb / 1024.0:0} MB idle without a hub)"));
         }
         if (results.Count > 0)
@@ -691,11 +741,16 @@ internal static class SyncCatchUpBenchmark
             var worst = results.Max(r => r.Up.StreamBytes().Where(s => s.Stream == "transactions").Select(s => (double)s.ToHub / s.Records).First());
             var both = results.Max(r => (double)(r.Up.After.BytesClientToTarget - r.Up.Before.BytesClientToTarget) / r.Up.Transactions);
             var size = wire.Sizes.GetValueOrDefault("transactions");
-            lines.Add(I($"- Wire size of a typical transaction record (gzip, batched) <= 60 bytes: {(worst <= 60 ? "met" : "NOT met")} ({worst:0.0} bytes on the wire per transaction record, TLS and HTTP/2 included; {(double)size.Gzip / size.Records:0.0} bytes of gzip'd message; {both:0.0} bytes with its audit entry)"));
+            var shortIds = wire.Sizes.GetValueOrDefault(ShortIdStream);
+            lines.Add(I($"- Wire size of a typical transaction record (gzip, batched) <= 60 bytes: {(worst <= 60 ? "met" : "NOT met")} ({worst:0.0} bytes on the wire per transaction record, TLS and HTTP/2 included; {(double)size.Gzip / size.Records:0.0} bytes of gzip'd message, {(double)shortIds.Gzip / Math.Max(1, shortIds.Records):0.0} with 8-character request ids instead of UUIDs; {both:0.0} bytes with its audit entry)"));
         }
         lines.Add("");
         return lines;
     }
+
+    private static string S(TimeSpan? time) => time is { } t ? S(t) : "n/a";
+
+    private static string PerSecond(long count, TimeSpan? time) => time is { } t ? (count / t.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
 
     private static string S(TimeSpan time) => time.TotalSeconds.ToString(time.TotalSeconds < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 
@@ -734,7 +789,7 @@ internal static class SyncCatchUpBenchmark
         }
     }
 
-    private sealed record DownRun(TimeSpan Engine, TimeSpan Wall, long Rows, long PeakRssKb, long BytesDown, long BytesUp);
+    private sealed record DownRun(TimeSpan? Run, TimeSpan Wall, long Rows, long PeakRssKb, long BytesDown, long BytesUp);
 
     private sealed record ProfileRun(TimeSpan Elapsed, TimeSpan Stage, TimeSpan Commit, TimeSpan Apply, TimeSpan EdgeStore, long Allocated);
 
