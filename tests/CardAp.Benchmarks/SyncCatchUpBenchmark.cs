@@ -18,8 +18,10 @@ using CardAp.Hub.Store;
 using CardAp.Hub.Store.Sync;
 using CardAp.Hub.Tests.Host;
 using CardAp.Shared.Domain;
+using CardAp.Shared.Services;
 using CardAp.Sync.Contracts;
 using CardAp.Sync.Edge;
+using CardAp.Sync.Hub;
 using CardAp.Testing;
 using CardAp.VirtualCard.Issuance;
 using Google.Protobuf;
@@ -57,6 +59,7 @@ internal static class SyncCatchUpBenchmark
     private const string DownTerminal = "131016-T003";
     private const string ProfileTerminal = "131016-T004";
     private const string LargePageTerminal = "131016-T005";
+    private const string WorkstationGcTerminal = "131016-T006";
     private const string IngestTerminal = "131016-T902";
     private const string CopyTerminal = "131016-T900";
     private const string CopyUsageTerminal = "131016-T901";
@@ -80,7 +83,8 @@ internal static class SyncCatchUpBenchmark
             var warmUp = Path.Combine(folder, "warm-up", "edge.db");
             WriteBacklog(warmUp, WarmUpTerminal, WarmUpRecords);
             var wire = WireSizes(backlog, Path.Combine(folder, "backlog-read"));
-            var idle = await IdleEdgeAsync(Path.Combine(folder, "idle"));
+            var idle = await IdleEdgeAsync(Path.Combine(folder, "idle"), null);
+            var idleWorkstation = await IdleEdgeAsync(Path.Combine(folder, "idle-workstation-gc"), "0");
             var master = CatchUpData.MasterRows(masterRows, DateTimeOffset.UtcNow).ToList();
 
             var results = new List<EngineResult>();
@@ -110,7 +114,7 @@ internal static class SyncCatchUpBenchmark
                     await ExecutePostgresAsync(postgres, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                 }
             }
-            return Report(records, masterRows, started, loadBefore, LoadAverage(), wire, idle, results, postgresNote);
+            return Report(records, masterRows, started, loadBefore, LoadAverage(), wire, idle, idleWorkstation, results, postgresNote);
         }
         finally
         {
@@ -169,7 +173,7 @@ internal static class SyncCatchUpBenchmark
             });
         }
         var terminals = new Dictionary<string, TerminalFiles>(StringComparer.Ordinal);
-        foreach (var terminal in new[] { UpTerminal, WarmUpTerminal, DownTerminal, ProfileTerminal, LargePageTerminal })
+        foreach (var terminal in new[] { UpTerminal, WarmUpTerminal, DownTerminal, ProfileTerminal, LargePageTerminal, WorkstationGcTerminal })
         {
             await PutAsync(admin, MasterKinds.Terminal, terminal, CatchUpData.TerminalRow());
             terminals[terminal] = TerminalFiles.Write(pki, Path.Combine(folder, "certs", terminal), terminal);
@@ -199,6 +203,8 @@ internal static class SyncCatchUpBenchmark
             await ingest.PushAsync(municipality, IngestTerminal, batch);
         }
         var ingestTime = Stopwatch.GetElapsedTime(ingestStart);
+
+        var protocol = ProtocolCpu(wire);
 
         Log($"{engineName}: bulk loads of the same rows (ceilings)");
         var (rows, audit) = CatchUpCeilings.HubRows(wire.Batches);
@@ -232,6 +238,10 @@ internal static class SyncCatchUpBenchmark
         Log($"{engineName}: first start with Edge:Sync:PageSize={LargePageSize}");
         var largePages = await FirstStartAsync(Path.Combine(folder, "down-large"), LargePageTerminal, terminals[LargePageTerminal], proxy, LargePageSize, expectedRows);
         Log($"  {S(largePages.Run)} s, peak RSS {largePages.PeakRssKb / 1024.0:0} MB");
+        Log($"{engineName}: first start with workstation GC (DOTNET_gcServer=0)");
+        var workstationGc = await FirstStartAsync(Path.Combine(folder, "down-workstation-gc"), WorkstationGcTerminal, terminals[WorkstationGcTerminal], proxy, null, expectedRows,
+            new Dictionary<string, string?> { ["DOTNET_gcServer"] = "0" });
+        Log($"  {S(workstationGc.Run)} s, peak RSS {workstationGc.PeakRssKb / 1024.0:0} MB");
         Log($"{engineName}: the same download in-process with a stopwatch on the store");
         var profile = await DownloadInProcessAsync(Path.Combine(folder, "down-profile"), ProfileTerminal, terminals[ProfileTerminal], proxy, expectedRows);
         Log($"  {profile.Elapsed.TotalSeconds:0.00} s");
@@ -240,7 +250,7 @@ internal static class SyncCatchUpBenchmark
         GC.Collect();
         var edgeCeiling = CatchUpCeilings.InsertEdgeMaster(Path.Combine(folder, "down-ceiling"), ProfileTerminal, ceilingRows);
 
-        return new EngineResult(engineName, up, ingestTime, bulkAll, bulkUsage, down, largePages, profile, hubRead, edgeCeiling, master.Count);
+        return new EngineResult(engineName, up, ingestTime, protocol.Codec, protocol.Plan, bulkAll, bulkUsage, down, largePages, workstationGc, profile, hubRead, edgeCeiling, master.Count);
     }
 
     // ---- Up ----
@@ -357,9 +367,55 @@ internal static class SyncCatchUpBenchmark
         return (raw.Length, compressed.Length);
     }
 
+    /// <summary>
+    /// The protocol's CPU work on the batches alone, one thread, no network or database: the edge
+    /// serialising and gzipping each Push, the hub gunzipping and parsing it, checking its shape and
+    /// planning it (duplicates, the audit hash chain recomputed, each record's quarantine checks).
+    /// </summary>
+    private static (TimeSpan Codec, TimeSpan Plan) ProtocolCpu(WireSize wire)
+    {
+        var context = new RecordContext(DateTimeOffset.UtcNow, ServiceSchemas.BuiltIn.Select(s => s.Id).ToHashSet(StringComparer.Ordinal).Contains);
+        var heads = new Dictionary<string, StreamHead>(StringComparer.Ordinal);
+        var held = new Dictionary<long, byte[]>();
+        var codec = TimeSpan.Zero;
+        var plan = TimeSpan.Zero;
+        for (var round = 0; round < 2; round++)
+        {
+            // The first round warms the code up; the second is measured.
+            heads.Clear();
+            codec = plan = TimeSpan.Zero;
+            foreach (var batch in wire.Batches)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var compressed = new MemoryStream();
+                using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    batch.WriteTo(gzip);
+                }
+                compressed.Position = 0;
+                PushRequest parsed;
+                using (var gunzip = new GZipStream(compressed, CompressionMode.Decompress))
+                {
+                    parsed = PushRequest.Parser.ParseFrom(gunzip);
+                }
+                var decoded = Stopwatch.GetTimestamp();
+                var head = heads.GetValueOrDefault(parsed.Stream, StreamHead.Empty);
+                if (PushBatch.CheckShape(parsed) is not null || PushPlanner.Plan(parsed, head, held, context) is not PushDecision.Accept accept)
+                {
+                    throw new InvalidOperationException("A backlog batch was not accepted by PushPlanner.");
+                }
+                heads[parsed.Stream] = new StreamHead(accept.Through, accept.LastHash);
+                codec += Stopwatch.GetElapsedTime(start, decoded);
+                plan += Stopwatch.GetElapsedTime(decoded);
+            }
+        }
+        return (codec, plan);
+    }
+
     // ---- Down ----
 
-    private static async Task<DownRun> FirstStartAsync(string directory, string terminal, TerminalFiles files, FaultProxy proxy, int? pageSize, long expectedRows)
+    private static async Task<DownRun> FirstStartAsync(string directory, string terminal, TerminalFiles files, FaultProxy proxy, int? pageSize, long expectedRows,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         Directory.CreateDirectory(directory);
         var settings = new Dictionary<string, string?>
@@ -376,6 +432,10 @@ internal static class SyncCatchUpBenchmark
         if (pageSize is { } size)
         {
             settings["Edge:Sync:PageSize"] = size.ToString(CultureInfo.InvariantCulture);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
         GC.Collect();
         var before = proxy.Counters;
@@ -493,16 +553,21 @@ internal static class SyncCatchUpBenchmark
         return Stopwatch.GetElapsedTime(start);
     }
 
-    private static async Task<long> IdleEdgeAsync(string directory)
+    private static async Task<long> IdleEdgeAsync(string directory, string? gcServer)
     {
         Log("cardap-edge started without a hub (baseline RSS)");
         Directory.CreateDirectory(directory);
-        await using var edge = await EdgeProcess.StartAsync(directory, snapshot: null, settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Edge:Readers"] = "Virtual",
             ["Store:TerminalId"] = "131016-T099",
             ["Store:DailyBackup"] = "false",
-        });
+        };
+        if (gcServer is not null)
+        {
+            settings["DOTNET_gcServer"] = gcServer;
+        }
+        await using var edge = await EdgeProcess.StartAsync(directory, snapshot: null, settings: settings);
         await edge.Client.GetStatusAsync(new StatusRequest());
         await Task.Delay(2000);
         return PeakRssKb(edge.Pid);
@@ -593,7 +658,7 @@ internal static class SyncCatchUpBenchmark
 
     // ---- Report ----
 
-    private static List<string> Report(int records, int masterRows, DateTimeOffset started, string loadBefore, string loadAfter, WireSize wire, long idleRssKb,
+    private static List<string> Report(int records, int masterRows, DateTimeOffset started, string loadBefore, string loadAfter, WireSize wire, long idleRssKb, long idleWorkstationRssKb,
         IReadOnlyList<EngineResult> results, string? postgresNote)
     {
         var cpu = File.Exists("/proc/cpuinfo")
@@ -648,6 +713,7 @@ internal static class SyncCatchUpBenchmark
             lines.Add(I($"| {r.Engine} | of which the transactions stream | {S(transactionsTime)} | {up.Transactions / transactionsTime.TotalSeconds:N0} | | |"));
             lines.Add(I($"| {r.Engine} | of which the audit stream | {S(auditTime)} | | {up.Audit / auditTime.TotalSeconds:N0} | |"));
             lines.Add(I($"| {r.Engine} | the same batches into the hub store alone (SyncIngest.PushAsync, no network) | {S(r.HubStoreOnly)} | {up.Transactions / r.HubStoreOnly.TotalSeconds:N0} | {all / r.HubStoreOnly.TotalSeconds:N0} | {r.HubStoreOnly / r.BulkAll:0.0} |"));
+            lines.Add(I($"| {r.Engine} | the protocol's CPU alone: gzip and protobuf both ways / the hub's checks (PushPlanner) | {S(r.Codec)} / {S(r.Plan)} | | | |"));
             var bulk = r.Engine.StartsWith("PostgreSQL", StringComparison.Ordinal) ? "COPY" : "prepared inserts";
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into edge_transactions, edge_audit, usage_records | {S(r.BulkAll)} | {up.Transactions / r.BulkAll.TotalSeconds:N0} | {all / r.BulkAll.TotalSeconds:N0} | 1.0 |"));
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into usage_records alone | {S(r.BulkUsage)} | {up.Transactions / r.BulkUsage.TotalSeconds:N0} | | {r.BulkUsage / r.BulkAll:0.0} |"));
@@ -660,7 +726,7 @@ internal static class SyncCatchUpBenchmark
         {
             var up = r.Up;
             var rest = up.Elapsed - up.EdgeStore - r.HubStoreOnly;
-            lines.Add(I($"- {r.Engine}: {S(up.Elapsed)} s = edge SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + hub store about {S(r.HubStoreOnly)} s + the rest about {S(rest)} s"));
+            lines.Add(I($"- {r.Engine}: {S(up.Elapsed)} s = edge SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + hub store about {S(r.HubStoreOnly)} s (measured alone) + the rest about {S(rest)} s, of which gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone"));
         }
         lines.Add("");
         lines.Add("#### Wire size");
@@ -688,10 +754,12 @@ internal static class SyncCatchUpBenchmark
         lines.Add("");
         lines.Add(I($"The hub holds {masterRows:N0} master rows in the terminal's scope (35% library loan summaries, 35% points balances,"));
         lines.Add("20% suspended or revoked cards, 10% seal registrations) and the issuer key, put in beforehand (not timed). cardap-edge is");
-        lines.Add("then started as its own process on an empty store; its first sync (Hello, the staged snapshot in pages, the swap, a pull");
-        lines.Add("and the push of its own audit entry) is timed by the engine itself (the status's last_attempt to last_success), and the");
-        lines.Add("peak RSS is the process's VmHWM from start to the end of that sync. \"start to synced\" is the wall time from launching");
-        lines.Add("the process. The in-process row runs the same engine and store with a stopwatch around each store call; the hub");
+        lines.Add("then started as its own process (cardap-edge.dll as shipped: ASP.NET Core host, server GC) on an empty store. Its first");
+        lines.Add("sync run (Hello, the staged snapshot in pages, the swap, a pull and the push of its own audit entry) is timed from the");
+        lines.Add("run's start as its status reports it (last_attempt) to the run's own \"Synced with the hub\" log line; a second, short");
+        lines.Add("run follows at once (the hub probe's first success wakes the sync loop) and is not counted. \"start to synced\" is the");
+        lines.Add("wall time from launching the process to the same line. Peak RSS is the process's VmHWM from start to just after both");
+        lines.Add("runs. The in-process row runs the same engine and store with a stopwatch around each store call; the hub");
         lines.Add("read row is SyncFeed.SnapshotAsync's pages alone; the ceiling inserts the same rows into an edge database's master_data");
         lines.Add("in one transaction of prepared inserts (WAL, synchronous=FULL), as one table with nothing else.");
         lines.Add("");
@@ -699,7 +767,12 @@ internal static class SyncCatchUpBenchmark
         lines.Add("|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
-            foreach (var (what, run) in new[] { ($"cardap-edge first start, first sync (pages of {pageSize})", r.Down), ($"the same with Edge:Sync:PageSize={LargePageSize}", r.LargePages) })
+            foreach (var (what, run) in new[]
+                     {
+                         ($"cardap-edge first start, first sync (pages of {pageSize})", r.Down),
+                         ($"the same with Edge:Sync:PageSize={LargePageSize}", r.LargePages),
+                         ("the same with workstation GC (DOTNET_gcServer=0)", r.WorkstationGc),
+                     })
             {
                 lines.Add(I($"| {r.Engine} | {what} | {S(run.Run)} | {PerSecond(run.Rows, run.Run)} | {S(run.Wall)} | {run.PeakRssKb / 1024.0:0} | {(double)run.BytesDown / run.Rows:0.0} |"));
             }
@@ -710,6 +783,7 @@ internal static class SyncCatchUpBenchmark
             lines.Add(I($"| {r.Engine} | ceiling: the rows inserted into an edge's master_data, one transaction | {S(r.EdgeCeiling)} | {r.MasterRows / r.EdgeCeiling.TotalSeconds:N0} | | | |"));
         }
         lines.Add(I($"| - | cardap-edge started without a hub, 2 s idle (baseline) | | | | {idleRssKb / 1024.0:0} | |"));
+        lines.Add(I($"| - | the same with workstation GC (DOTNET_gcServer=0) | | | | {idleWorkstationRssKb / 1024.0:0} | |"));
         lines.Add("");
         lines.Add("### Against the targets");
         lines.Add("");
@@ -734,7 +808,7 @@ internal static class SyncCatchUpBenchmark
             var met = d.Run is { } time ? (time.TotalSeconds <= 1.5 ? "met" : "NOT met") : "not timed";
             var rssMet = d.PeakRssKb <= 130 * 1024;
             lines.Add(I($"- First master download of {masterRows:N0} rows into an edge <= 1.5 s, hub on {r.Engine}: {met} ({S(d.Run)} s; {S(r.LargePages.Run)} s with pages of {LargePageSize})"));
-            lines.Add(I($"- Peak RSS <= 130 MB during it, hub on {r.Engine}: {(rssMet ? "met" : "NOT met")} ({d.PeakRssKb / 1024.0:0} MB; {r.LargePages.PeakRssKb / 1024.0:0} MB with pages of {LargePageSize}; {idleRssKb / 1024.0:0} MB idle without a hub)"));
+            lines.Add(I($"- Peak RSS <= 130 MB during it, hub on {r.Engine}: {(rssMet ? "met" : "NOT met")} ({d.PeakRssKb / 1024.0:0} MB; {r.LargePages.PeakRssKb / 1024.0:0} MB with pages of {LargePageSize}, {r.WorkstationGc.PeakRssKb / 1024.0:0} MB with workstation GC; {idleRssKb / 1024.0:0} MB idle without a hub)"));
         }
         if (results.Count > 0)
         {
@@ -793,6 +867,6 @@ internal static class SyncCatchUpBenchmark
 
     private sealed record ProfileRun(TimeSpan Elapsed, TimeSpan Stage, TimeSpan Commit, TimeSpan Apply, TimeSpan EdgeStore, long Allocated);
 
-    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan BulkAll, TimeSpan BulkUsage,
-        DownRun Down, DownRun LargePages, ProfileRun Profile, TimeSpan HubRead, TimeSpan EdgeCeiling, int MasterRows);
+    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan Codec, TimeSpan Plan, TimeSpan BulkAll, TimeSpan BulkUsage,
+        DownRun Down, DownRun LargePages, DownRun WorkstationGc, ProfileRun Profile, TimeSpan HubRead, TimeSpan EdgeCeiling, int MasterRows);
 }
