@@ -50,155 +50,186 @@ internal static class CatchUpCeilings
         return (transactions, audit);
     }
 
-    /// <summary>Binary COPY of the rows, as terminal <paramref name="terminal"/>, in one transaction; returns the time it took.</summary>
-    public static async Task<TimeSpan> CopyPostgresAsync(string connectionString, string municipality, string terminal, string site,
-        IReadOnlyList<HubTransactionRow> transactions, IReadOnlyList<HubAuditRow> audit, bool usageOnly)
+    /// <summary>
+    /// Binary COPY of the rows, as terminal <paramref name="terminal"/>: in one transaction, or with
+    /// <paramref name="batch"/> in transactions of that many records per stream, as pushes come.
+    /// Returns the time it took.
+    /// </summary>
+    public static TimeSpan CopyPostgres(string connectionString, string municipality, string terminal, string site,
+        IReadOnlyList<HubTransactionRow> transactions, IReadOnlyList<HubAuditRow> audit, bool usageOnly, int? batch = null)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
         var now = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
-        await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var chunk in Chunks(transactions, batch))
+        {
+            using var transaction = connection.BeginTransaction();
+            if (!usageOnly)
+            {
+                CopyTransactions(connection, municipality, terminal, chunk, now);
+            }
+            CopyUsage(connection, municipality, terminal, site, chunk, now);
+            transaction.Commit();
+        }
         if (!usageOnly)
         {
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY edge_transactions (municipality, terminal, seq, request_id, occurred_at, service, operation, card_ref, member, operator, item, amount, training, offline, payload, audit_seq, received_at) FROM STDIN (FORMAT BINARY)"))
+            foreach (var chunk in Chunks(audit, batch))
             {
-                foreach (var t in transactions)
-                {
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(municipality, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(terminal, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(t.Seq, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(t.RequestId, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(t.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(t.Service, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(t.Operation, NpgsqlDbType.Varchar);
-                    await WriteNullableAsync(copy, t.Card, NpgsqlDbType.Varchar);
-                    await WriteNullableAsync(copy, t.Member, NpgsqlDbType.Varchar);
-                    await WriteNullableAsync(copy, t.Operator, NpgsqlDbType.Varchar);
-                    await WriteNullableAsync(copy, t.Item, NpgsqlDbType.Varchar);
-                    await WriteNullableAsync(copy, t.Amount, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(t.Training, NpgsqlDbType.Boolean);
-                    await copy.WriteAsync(t.Offline, NpgsqlDbType.Boolean);
-                    await copy.WriteAsync(t.Payload, NpgsqlDbType.Text);
-                    await WriteNullableAsync(copy, t.AuditSeq, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                }
-                await copy.CompleteAsync();
-            }
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY edge_audit (municipality, terminal, seq, local_time, action, outcome, operator, subject, detail, prev_hash, hash, received_at) FROM STDIN (FORMAT BINARY)"))
-            {
-                foreach (var a in audit)
-                {
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(municipality, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(terminal, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(a.Seq, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(a.LocalTime, NpgsqlDbType.Text);
-                    await copy.WriteAsync(a.Action, NpgsqlDbType.Text);
-                    await copy.WriteAsync(a.Outcome, NpgsqlDbType.Text);
-                    await WriteNullableAsync(copy, a.Operator, NpgsqlDbType.Text);
-                    await WriteNullableAsync(copy, a.Subject, NpgsqlDbType.Text);
-                    await copy.WriteAsync(a.Detail, NpgsqlDbType.Text);
-                    await copy.WriteAsync(a.PrevHash, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(a.Hash, NpgsqlDbType.Varchar);
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                }
-                await copy.CompleteAsync();
+                using var transaction = connection.BeginTransaction();
+                CopyAudit(connection, municipality, terminal, chunk, now);
+                transaction.Commit();
             }
         }
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY usage_records (municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, outcome, reason, offline, training, received_at) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var t in transactions)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(municipality, NpgsqlDbType.Varchar);
-                await copy.WriteAsync(terminal, NpgsqlDbType.Varchar);
-                await copy.WriteAsync("transactions", NpgsqlDbType.Varchar);
-                await copy.WriteAsync(t.Seq, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(site, NpgsqlDbType.Varchar);
-                await copy.WriteAsync(t.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(t.LocalDate, NpgsqlDbType.Varchar);
-                await copy.WriteAsync(t.LocalHour, NpgsqlDbType.Smallint);
-                await copy.WriteAsync(t.Service, NpgsqlDbType.Varchar);
-                await copy.WriteAsync(t.Operation, NpgsqlDbType.Varchar);
-                await copy.WriteAsync("ok", NpgsqlDbType.Varchar);
-                await copy.WriteNullAsync();
-                await copy.WriteAsync(t.Offline, NpgsqlDbType.Boolean);
-                await copy.WriteAsync(t.Training, NpgsqlDbType.Boolean);
-                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-            }
-            await copy.CompleteAsync();
-        }
-        await transaction.CommitAsync();
         return Stopwatch.GetElapsedTime(start);
     }
 
-    /// <summary>One SQLite transaction of prepared inserts of the rows, as terminal <paramref name="terminal"/>; returns the time it took.</summary>
+    private static void CopyTransactions(NpgsqlConnection connection, string municipality, string terminal, IEnumerable<HubTransactionRow> rows, DateTimeOffset now)
+    {
+        using var copy = connection.BeginBinaryImport(
+            "COPY edge_transactions (municipality, terminal, seq, request_id, occurred_at, service, operation, card_ref, member, operator, item, amount, training, offline, payload, audit_seq, received_at) FROM STDIN (FORMAT BINARY)");
+        foreach (var t in rows)
+        {
+            copy.StartRow();
+            copy.Write(municipality, NpgsqlDbType.Varchar);
+            copy.Write(terminal, NpgsqlDbType.Varchar);
+            copy.Write(t.Seq, NpgsqlDbType.Bigint);
+            copy.Write(t.RequestId, NpgsqlDbType.Varchar);
+            copy.Write(t.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            copy.Write(t.Service, NpgsqlDbType.Varchar);
+            copy.Write(t.Operation, NpgsqlDbType.Varchar);
+            WriteNullable(copy, t.Card, NpgsqlDbType.Varchar);
+            WriteNullable(copy, t.Member, NpgsqlDbType.Varchar);
+            WriteNullable(copy, t.Operator, NpgsqlDbType.Varchar);
+            WriteNullable(copy, t.Item, NpgsqlDbType.Varchar);
+            WriteNullable(copy, t.Amount, NpgsqlDbType.Bigint);
+            copy.Write(t.Training, NpgsqlDbType.Boolean);
+            copy.Write(t.Offline, NpgsqlDbType.Boolean);
+            copy.Write(t.Payload, NpgsqlDbType.Text);
+            WriteNullable(copy, t.AuditSeq, NpgsqlDbType.Bigint);
+            copy.Write(now, NpgsqlDbType.TimestampTz);
+        }
+        copy.Complete();
+    }
+
+    private static void CopyAudit(NpgsqlConnection connection, string municipality, string terminal, IEnumerable<HubAuditRow> rows, DateTimeOffset now)
+    {
+        using var copy = connection.BeginBinaryImport(
+            "COPY edge_audit (municipality, terminal, seq, local_time, action, outcome, operator, subject, detail, prev_hash, hash, received_at) FROM STDIN (FORMAT BINARY)");
+        foreach (var a in rows)
+        {
+            copy.StartRow();
+            copy.Write(municipality, NpgsqlDbType.Varchar);
+            copy.Write(terminal, NpgsqlDbType.Varchar);
+            copy.Write(a.Seq, NpgsqlDbType.Bigint);
+            copy.Write(a.LocalTime, NpgsqlDbType.Text);
+            copy.Write(a.Action, NpgsqlDbType.Text);
+            copy.Write(a.Outcome, NpgsqlDbType.Text);
+            WriteNullable(copy, a.Operator, NpgsqlDbType.Text);
+            WriteNullable(copy, a.Subject, NpgsqlDbType.Text);
+            copy.Write(a.Detail, NpgsqlDbType.Text);
+            copy.Write(a.PrevHash, NpgsqlDbType.Varchar);
+            copy.Write(a.Hash, NpgsqlDbType.Varchar);
+            copy.Write(now, NpgsqlDbType.TimestampTz);
+        }
+        copy.Complete();
+    }
+
+    private static void CopyUsage(NpgsqlConnection connection, string municipality, string terminal, string site, IEnumerable<HubTransactionRow> rows, DateTimeOffset now)
+    {
+        using var copy = connection.BeginBinaryImport(
+            "COPY usage_records (municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, outcome, reason, offline, training, received_at) FROM STDIN (FORMAT BINARY)");
+        foreach (var t in rows)
+        {
+            copy.StartRow();
+            copy.Write(municipality, NpgsqlDbType.Varchar);
+            copy.Write(terminal, NpgsqlDbType.Varchar);
+            copy.Write("transactions", NpgsqlDbType.Varchar);
+            copy.Write(t.Seq, NpgsqlDbType.Bigint);
+            copy.Write(site, NpgsqlDbType.Varchar);
+            copy.Write(t.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            copy.Write(t.LocalDate, NpgsqlDbType.Varchar);
+            copy.Write(t.LocalHour, NpgsqlDbType.Smallint);
+            copy.Write(t.Service, NpgsqlDbType.Varchar);
+            copy.Write(t.Operation, NpgsqlDbType.Varchar);
+            copy.Write("ok", NpgsqlDbType.Varchar);
+            copy.WriteNull();
+            copy.Write(t.Offline, NpgsqlDbType.Boolean);
+            copy.Write(t.Training, NpgsqlDbType.Boolean);
+            copy.Write(now, NpgsqlDbType.TimestampTz);
+        }
+        copy.Complete();
+    }
+
+    /// <summary>
+    /// Prepared inserts of the rows, as terminal <paramref name="terminal"/>: in one SQLite
+    /// transaction, or with <paramref name="batch"/> in transactions of that many records per
+    /// stream, as pushes come. Returns the time it took.
+    /// </summary>
     public static TimeSpan InsertSqlite(string connectionString, string municipality, string terminal, string site,
-        IReadOnlyList<HubTransactionRow> transactions, IReadOnlyList<HubAuditRow> audit, bool usageOnly)
+        IReadOnlyList<HubTransactionRow> transactions, IReadOnlyList<HubAuditRow> audit, bool usageOnly, int? batch = null)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true }.ToString());
         connection.Open();
         var now = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
-        using var transaction = connection.BeginTransaction();
-        if (!usageOnly)
-        {
-            using (var insert = Command(connection, transaction,
-                "INSERT INTO edge_transactions (municipality, terminal, seq, request_id, occurred_at, service, operation, card_ref, member, operator, item, amount, training, offline, payload, audit_seq, received_at) " +
-                "VALUES ($m, $t, $seq, $id, $occurred, $service, $operation, $card, $member, $operator, $item, $amount, $training, $offline, $payload, $auditSeq, $now)",
-                "$m", "$t", "$seq", "$id", "$occurred", "$service", "$operation", "$card", "$member", "$operator", "$item", "$amount", "$training", "$offline", "$payload", "$auditSeq", "$now"))
-            {
-                insert.Parameters["$m"].Value = municipality;
-                insert.Parameters["$t"].Value = terminal;
-                insert.Parameters["$now"].Value = now;
-                foreach (var t in transactions)
-                {
-                    Set(insert, ("$seq", t.Seq), ("$id", t.RequestId), ("$occurred", t.OccurredAt.ToUniversalTime()), ("$service", t.Service), ("$operation", t.Operation),
-                        ("$card", t.Card), ("$member", t.Member), ("$operator", t.Operator), ("$item", t.Item), ("$amount", t.Amount), ("$training", t.Training),
-                        ("$offline", t.Offline), ("$payload", t.Payload), ("$auditSeq", t.AuditSeq));
-                    insert.ExecuteNonQuery();
-                }
-            }
-            using (var insert = Command(connection, transaction,
-                "INSERT INTO edge_audit (municipality, terminal, seq, local_time, action, outcome, operator, subject, detail, prev_hash, hash, received_at) " +
-                "VALUES ($m, $t, $seq, $time, $action, $outcome, $operator, $subject, $detail, $prev, $hash, $now)",
-                "$m", "$t", "$seq", "$time", "$action", "$outcome", "$operator", "$subject", "$detail", "$prev", "$hash", "$now"))
-            {
-                insert.Parameters["$m"].Value = municipality;
-                insert.Parameters["$t"].Value = terminal;
-                insert.Parameters["$now"].Value = now;
-                foreach (var a in audit)
-                {
-                    Set(insert, ("$seq", a.Seq), ("$time", a.LocalTime), ("$action", a.Action), ("$outcome", a.Outcome), ("$operator", a.Operator),
-                        ("$subject", a.Subject), ("$detail", a.Detail), ("$prev", a.PrevHash), ("$hash", a.Hash));
-                    insert.ExecuteNonQuery();
-                }
-            }
-        }
-        using (var insert = Command(connection, transaction,
+        using var insertTransaction = Command(connection,
+            "INSERT INTO edge_transactions (municipality, terminal, seq, request_id, occurred_at, service, operation, card_ref, member, operator, item, amount, training, offline, payload, audit_seq, received_at) " +
+            "VALUES ($m, $t, $seq, $id, $occurred, $service, $operation, $card, $member, $operator, $item, $amount, $training, $offline, $payload, $auditSeq, $now)",
+            "$m", "$t", "$seq", "$id", "$occurred", "$service", "$operation", "$card", "$member", "$operator", "$item", "$amount", "$training", "$offline", "$payload", "$auditSeq", "$now");
+        using var insertAudit = Command(connection,
+            "INSERT INTO edge_audit (municipality, terminal, seq, local_time, action, outcome, operator, subject, detail, prev_hash, hash, received_at) " +
+            "VALUES ($m, $t, $seq, $time, $action, $outcome, $operator, $subject, $detail, $prev, $hash, $now)",
+            "$m", "$t", "$seq", "$time", "$action", "$outcome", "$operator", "$subject", "$detail", "$prev", "$hash", "$now");
+        using var insertUsage = Command(connection,
             "INSERT INTO usage_records (municipality, terminal, stream, seq, site, occurred_at, local_date, local_hour, service, operation, outcome, reason, offline, training, received_at) " +
             "VALUES ($m, $t, 'transactions', $seq, $site, $occurred, $date, $hour, $service, $operation, 'ok', NULL, $offline, $training, $now)",
-            "$m", "$t", "$seq", "$site", "$occurred", "$date", "$hour", "$service", "$operation", "$offline", "$training", "$now"))
+            "$m", "$t", "$seq", "$site", "$occurred", "$date", "$hour", "$service", "$operation", "$offline", "$training", "$now");
+        foreach (var command in new[] { insertTransaction, insertAudit, insertUsage })
         {
-            insert.Parameters["$m"].Value = municipality;
-            insert.Parameters["$t"].Value = terminal;
-            insert.Parameters["$site"].Value = site;
-            insert.Parameters["$now"].Value = now;
-            foreach (var t in transactions)
+            command.Parameters["$m"].Value = municipality;
+            command.Parameters["$t"].Value = terminal;
+            command.Parameters["$now"].Value = now;
+        }
+        insertUsage.Parameters["$site"].Value = site;
+        foreach (var chunk in Chunks(transactions, batch))
+        {
+            using var transaction = connection.BeginTransaction();
+            insertTransaction.Transaction = insertUsage.Transaction = transaction;
+            foreach (var t in chunk)
             {
-                Set(insert, ("$seq", t.Seq), ("$occurred", t.OccurredAt.ToUniversalTime()), ("$date", t.LocalDate), ("$hour", t.LocalHour), ("$service", t.Service),
+                if (!usageOnly)
+                {
+                    Set(insertTransaction, ("$seq", t.Seq), ("$id", t.RequestId), ("$occurred", t.OccurredAt.ToUniversalTime()), ("$service", t.Service), ("$operation", t.Operation),
+                        ("$card", t.Card), ("$member", t.Member), ("$operator", t.Operator), ("$item", t.Item), ("$amount", t.Amount), ("$training", t.Training),
+                        ("$offline", t.Offline), ("$payload", t.Payload), ("$auditSeq", t.AuditSeq));
+                    insertTransaction.ExecuteNonQuery();
+                }
+                Set(insertUsage, ("$seq", t.Seq), ("$occurred", t.OccurredAt.ToUniversalTime()), ("$date", t.LocalDate), ("$hour", t.LocalHour), ("$service", t.Service),
                     ("$operation", t.Operation), ("$offline", t.Offline), ("$training", t.Training));
-                insert.ExecuteNonQuery();
+                insertUsage.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        if (!usageOnly)
+        {
+            foreach (var chunk in Chunks(audit, batch))
+            {
+                using var transaction = connection.BeginTransaction();
+                insertAudit.Transaction = transaction;
+                foreach (var a in chunk)
+                {
+                    Set(insertAudit, ("$seq", a.Seq), ("$time", a.LocalTime), ("$action", a.Action), ("$outcome", a.Outcome), ("$operator", a.Operator),
+                        ("$subject", a.Subject), ("$detail", a.Detail), ("$prev", a.PrevHash), ("$hash", a.Hash));
+                    insertAudit.ExecuteNonQuery();
+                }
+                transaction.Commit();
             }
         }
-        transaction.Commit();
         return Stopwatch.GetElapsedTime(start);
     }
+
+    private static IEnumerable<IEnumerable<T>> Chunks<T>(IReadOnlyList<T> rows, int? batch) => batch is { } size ? rows.Chunk(size) : [rows];
 
     /// <summary>
     /// The master rows inserted into the master_data table of a new edge database (made by the edge
@@ -220,8 +251,9 @@ internal static class CatchUpCeilings
         }
         var start = Stopwatch.GetTimestamp();
         using var transaction = connection.BeginTransaction();
-        using var insert = Command(connection, transaction, "INSERT INTO master_data (kind, key, payload, version) VALUES ($kind, $key, $payload, $version)",
+        using var insert = Command(connection, "INSERT INTO master_data (kind, key, payload, version) VALUES ($kind, $key, $payload, $version)",
             "$kind", "$key", "$payload", "$version");
+        insert.Transaction = transaction;
         foreach (var row in rows)
         {
             Set(insert, ("$kind", row.Kind), ("$key", row.Key), ("$payload", row.Payload), ("$version", row.Version));
@@ -238,10 +270,9 @@ internal static class CatchUpCeilings
         return elapsed;
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
-        command.Transaction = transaction;
 #pragma warning disable CA2100 // Constant SQL text; values are parameters.
         command.CommandText = sql;
 #pragma warning restore CA2100
@@ -249,7 +280,6 @@ internal static class CatchUpCeilings
         {
             command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
         }
-        command.Prepare();
         return command;
     }
 
@@ -261,27 +291,27 @@ internal static class CatchUpCeilings
         }
     }
 
-    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
+    private static void WriteNullable(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type)
     {
         if (value is null)
         {
-            await copy.WriteNullAsync();
+            copy.WriteNull();
         }
         else
         {
-            await copy.WriteAsync(value, type);
+            copy.Write(value, type);
         }
     }
 
-    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, long? value, NpgsqlDbType type)
+    private static void WriteNullable(NpgsqlBinaryImporter copy, long? value, NpgsqlDbType type)
     {
         if (value is { } v)
         {
-            await copy.WriteAsync(v, type);
+            copy.Write(v, type);
         }
         else
         {
-            await copy.WriteNullAsync();
+            copy.WriteNull();
         }
     }
 

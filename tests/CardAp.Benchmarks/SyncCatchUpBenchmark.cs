@@ -63,6 +63,7 @@ internal static class SyncCatchUpBenchmark
     private const string IngestTerminal = "131016-T902";
     private const string CopyTerminal = "131016-T900";
     private const string CopyUsageTerminal = "131016-T901";
+    private const string CopyBatchTerminal = "131016-T903";
     private const string Site = "chuo-library";
     private const int WarmUpRecords = 2_000;
     private const int LargePageSize = SyncEngineOptions.MaxPageSize;
@@ -209,16 +210,19 @@ internal static class SyncCatchUpBenchmark
         Log($"{engineName}: bulk loads of the same rows (ceilings)");
         var (rows, audit) = CatchUpCeilings.HubRows(wire.Batches);
         GC.Collect();
-        TimeSpan bulkAll, bulkUsage;
+        TimeSpan bulkAll, bulkUsage, bulkBatches;
+        var batchSize = new EdgeSyncOptions().BatchSize;
         if (engine == HubEngine.PostgreSql)
         {
-            bulkAll = await CatchUpCeilings.CopyPostgresAsync(connectionString, Municipality, CopyTerminal, Site, rows, audit, usageOnly: false);
-            bulkUsage = await CatchUpCeilings.CopyPostgresAsync(connectionString, Municipality, CopyUsageTerminal, Site, rows, audit, usageOnly: true);
+            bulkAll = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyTerminal, Site, rows, audit, usageOnly: false);
+            bulkUsage = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyUsageTerminal, Site, rows, audit, usageOnly: true);
+            bulkBatches = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyBatchTerminal, Site, rows, audit, usageOnly: false, batchSize);
         }
         else
         {
             bulkAll = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyTerminal, Site, rows, audit, usageOnly: false);
             bulkUsage = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyUsageTerminal, Site, rows, audit, usageOnly: true);
+            bulkBatches = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyBatchTerminal, Site, rows, audit, usageOnly: false, batchSize);
         }
 
         // Down.
@@ -250,7 +254,7 @@ internal static class SyncCatchUpBenchmark
         GC.Collect();
         var edgeCeiling = CatchUpCeilings.InsertEdgeMaster(Path.Combine(folder, "down-ceiling"), ProfileTerminal, ceilingRows);
 
-        return new EngineResult(engineName, up, ingestTime, protocol.Codec, protocol.Plan, bulkAll, bulkUsage, down, largePages, workstationGc, profile, hubRead, edgeCeiling, master.Count);
+        return new EngineResult(engineName, up, ingestTime, protocol.Codec, protocol.Plan, bulkAll, bulkUsage, bulkBatches, down, largePages, workstationGc, profile, hubRead, edgeCeiling, master.Count);
     }
 
     // ---- Up ----
@@ -534,23 +538,26 @@ internal static class SyncCatchUpBenchmark
     }
 
     /// <summary>The hub's own reading of the snapshot pages (SyncFeed, default page size), without gRPC.</summary>
-    private static async Task<TimeSpan> HubSnapshotReadAsync(HubDatabase database, MunicipalityCode municipality)
+    private static async Task<HubRead> HubSnapshotReadAsync(HubDatabase database, MunicipalityCode municipality)
     {
         var feed = new SyncFeed(database, new MasterStore(database));
         var services = CatchUpData.TerminalServices.ToHashSet(StringComparer.Ordinal);
         var pageSize = new EdgeSyncOptions().PageSize;
-        var start = Stopwatch.GetTimestamp();
+        var pages = new List<TimeSpan>();
         var (kind, key) = (string.Empty, string.Empty);
         while (true)
         {
+            var start = Stopwatch.GetTimestamp();
             var chunk = await feed.SnapshotAsync(municipality, services, kind, key, pageSize);
+            pages.Add(Stopwatch.GetElapsedTime(start));
             if (chunk.ResumeAfter is not { } resume)
             {
                 break;
             }
             (kind, key) = resume;
         }
-        return Stopwatch.GetElapsedTime(start);
+        return new HubRead(pages.Aggregate(TimeSpan.Zero, (a, b) => a + b), pages.Count,
+            pages.Take(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds), pages.TakeLast(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds));
     }
 
     private static async Task<long> IdleEdgeAsync(string directory, string? gcServer)
@@ -716,6 +723,7 @@ internal static class SyncCatchUpBenchmark
             lines.Add(I($"| {r.Engine} | the protocol's CPU alone: gzip and protobuf both ways / the hub's checks (PushPlanner) | {S(r.Codec)} / {S(r.Plan)} | | | |"));
             var bulk = r.Engine.StartsWith("PostgreSQL", StringComparison.Ordinal) ? "COPY" : "prepared inserts";
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into edge_transactions, edge_audit, usage_records | {S(r.BulkAll)} | {up.Transactions / r.BulkAll.TotalSeconds:N0} | {all / r.BulkAll.TotalSeconds:N0} | 1.0 |"));
+            lines.Add(I($"| {r.Engine} | the same bulk load in one transaction per {batchSize} records of a stream, as pushes come | {S(r.BulkBatches)} | {up.Transactions / r.BulkBatches.TotalSeconds:N0} | {all / r.BulkBatches.TotalSeconds:N0} | {r.BulkBatches / r.BulkAll:0.0} |"));
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into usage_records alone | {S(r.BulkUsage)} | {up.Transactions / r.BulkUsage.TotalSeconds:N0} | | {r.BulkUsage / r.BulkAll:0.0} |"));
         }
         lines.Add("");
@@ -779,7 +787,7 @@ internal static class SyncCatchUpBenchmark
             var p = r.Profile;
             lines.Add(I($"| {r.Engine} | in-process engine and store, pages of {pageSize} | {S(p.Elapsed)} | {r.MasterRows / p.Elapsed.TotalSeconds:N0} | | | |"));
             lines.Add(I($"| {r.Engine} | of which the edge's SQLite: staging pages / swap / pull pages | {S(p.Stage)} / {S(p.Commit)} / {S(p.Apply)} | | | | |"));
-            lines.Add(I($"| {r.Engine} | the hub reading the snapshot pages alone (SyncFeed) | {S(r.HubRead)} | {r.MasterRows / r.HubRead.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| {r.Engine} | the hub reading the snapshot pages alone (SyncFeed, {r.HubRead.Pages} pages: the first tenth {r.HubRead.FirstPagesMs:0.0} ms a page, the last tenth {r.HubRead.LastPagesMs:0.0} ms) | {S(r.HubRead.Elapsed)} | {r.MasterRows / r.HubRead.Elapsed.TotalSeconds:N0} | | | |"));
             lines.Add(I($"| {r.Engine} | ceiling: the rows inserted into an edge's master_data, one transaction | {S(r.EdgeCeiling)} | {r.MasterRows / r.EdgeCeiling.TotalSeconds:N0} | | | |"));
         }
         lines.Add(I($"| - | cardap-edge started without a hub, 2 s idle (baseline) | | | | {idleRssKb / 1024.0:0} | |"));
@@ -863,10 +871,13 @@ internal static class SyncCatchUpBenchmark
         }
     }
 
+    /// <summary>The hub's snapshot pages read alone: in all, and the mean of the first and of the last tenth of the pages.</summary>
+    private sealed record HubRead(TimeSpan Elapsed, int Pages, double FirstPagesMs, double LastPagesMs);
+
     private sealed record DownRun(TimeSpan? Run, TimeSpan Wall, long Rows, long PeakRssKb, long BytesDown, long BytesUp);
 
     private sealed record ProfileRun(TimeSpan Elapsed, TimeSpan Stage, TimeSpan Commit, TimeSpan Apply, TimeSpan EdgeStore, long Allocated);
 
-    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan Codec, TimeSpan Plan, TimeSpan BulkAll, TimeSpan BulkUsage,
-        DownRun Down, DownRun LargePages, DownRun WorkstationGc, ProfileRun Profile, TimeSpan HubRead, TimeSpan EdgeCeiling, int MasterRows);
+    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan Codec, TimeSpan Plan, TimeSpan BulkAll, TimeSpan BulkUsage, TimeSpan BulkBatches,
+        DownRun Down, DownRun LargePages, DownRun WorkstationGc, ProfileRun Profile, HubRead HubRead, TimeSpan EdgeCeiling, int MasterRows);
 }
