@@ -11,7 +11,8 @@ if (args.Contains("--hub-only"))
 }
 // "--sync-only": just the sync catch-up benchmark (no PC/SC needed); with "--output <file>" its
 // section of that file is replaced (or appended), the rest is left as it is. "--sync-records N"
-// and "--sync-rows N" shrink it for a quick try; the targets are for 100,000 each.
+// and "--sync-rows N" shrink it for a quick try; the targets are for 100,000 each. CARDAP_BENCH_TRACE=1
+// also prints the edge's RSS and sync phase while it downloads, and the hub's snapshot page times.
 if (args.Contains("--sync-only"))
 {
     var section = await SyncCatchUpBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"),
