@@ -61,7 +61,7 @@ internal static class CatchUpData
             var resident = random.Next(1, 40_000);
             var card = Card(resident);
             var operatorId = random.Next(20) == 0 ? null : Operators[random.Next(Operators.Length)];
-            var id = Guid.NewGuid().ToString();
+            var id = Uuid(random);
             var roll = random.Next(100);
             NewTransaction transaction;
             if (roll < 70)
@@ -147,6 +147,16 @@ internal static class CatchUpData
                 ["registeredOn"] = new DateOnly(2000, 1, 1).AddDays(random.Next(9000)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             });
         }
+    }
+
+    /// <summary>A random (version 4) UUID drawn from the seeded generator, as a counter app's request id.</summary>
+    private static string Uuid(Random random)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes).ToString();
     }
 
     private static string Card(int resident) => "C-" + resident.ToString("0000000", CultureInfo.InvariantCulture);
