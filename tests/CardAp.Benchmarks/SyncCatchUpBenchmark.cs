@@ -64,6 +64,7 @@ internal static class SyncCatchUpBenchmark
     private const string CopyTerminal = "131016-T900";
     private const string CopyUsageTerminal = "131016-T901";
     private const string CopyBatchTerminal = "131016-T903";
+    private const string CopyMaxBatchTerminal = "131016-T904";
     private const string Site = "chuo-library";
     private const int WarmUpRecords = 10_000;
     private const int LargePageSize = SyncEngineOptions.MaxPageSize;
@@ -226,19 +227,21 @@ internal static class SyncCatchUpBenchmark
         Log($"{engineName}: bulk loads of the same rows (ceilings)");
         var (rows, audit) = CatchUpCeilings.HubRows(wire.Batches);
         GC.Collect();
-        TimeSpan bulkAll, bulkUsage, bulkBatches;
+        TimeSpan bulkAll, bulkUsage, bulkBatches, bulkMaxBatches;
         var batchSize = new EdgeSyncOptions().BatchSize;
         if (engine == HubEngine.PostgreSql)
         {
             bulkAll = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyTerminal, Site, rows, audit, usageOnly: false);
             bulkUsage = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyUsageTerminal, Site, rows, audit, usageOnly: true);
             bulkBatches = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyBatchTerminal, Site, rows, audit, usageOnly: false, batchSize);
+            bulkMaxBatches = CatchUpCeilings.CopyPostgres(connectionString, Municipality, CopyMaxBatchTerminal, Site, rows, audit, usageOnly: false, SyncEngineOptions.MaxBatchSize);
         }
         else
         {
             bulkAll = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyTerminal, Site, rows, audit, usageOnly: false);
             bulkUsage = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyUsageTerminal, Site, rows, audit, usageOnly: true);
             bulkBatches = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyBatchTerminal, Site, rows, audit, usageOnly: false, batchSize);
+            bulkMaxBatches = CatchUpCeilings.InsertSqlite(connectionString, Municipality, CopyMaxBatchTerminal, Site, rows, audit, usageOnly: false, SyncEngineOptions.MaxBatchSize);
         }
 
         // Down.
@@ -266,11 +269,12 @@ internal static class SyncCatchUpBenchmark
         var profile = await DownloadInProcessAsync(Path.Combine(folder, "down-profile"), ProfileTerminal, terminals[ProfileTerminal], proxy, expectedRows);
         Log($"  {profile.Elapsed.TotalSeconds:0.00} s");
         var hubRead = await HubSnapshotReadAsync(database, municipality);
+        var keysetRead = await KeysetReadAsync(engine, connectionString, master.Count);
         var ceilingRows = master.Select((r, i) => (r.Kind, r.Key, r.Payload.ToJsonString(), (long)i + 1)).ToList();
         GC.Collect();
         var edgeCeiling = CatchUpCeilings.InsertEdgeMaster(Path.Combine(folder, "down-ceiling"), ProfileTerminal, ceilingRows);
 
-        return new EngineResult(engineName, up, ingestTime, protocol.Codec, protocol.Plan, bulkAll, bulkUsage, bulkBatches, down, largePages, workstationGc, profile, hubRead, edgeCeiling, master.Count);
+        return new EngineResult(engineName, up, ingestTime, protocol.Codec, protocol.Plan, bulkAll, bulkUsage, bulkBatches, bulkMaxBatches, down, largePages, workstationGc, profile, hubRead, keysetRead, edgeCeiling, master.Count);
     }
 
     // ---- Up ----
@@ -589,6 +593,67 @@ internal static class SyncCatchUpBenchmark
             pages.Take(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds), pages.TakeLast(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds));
     }
 
+    /// <summary>
+    /// The same pages read kind by kind with a plain keyset, <c>kind = @kind AND row_key &gt; @key ORDER BY
+    /// row_key</c>, which every engine runs as a range of the primary key; SyncFeed's <c>kind IN (...) AND
+    /// (kind &gt; @kind OR (kind = @kind AND row_key &gt; @key))</c> is instead a filter over the rows from the
+    /// municipality's (or the kind's) first, so each page reads more than the one before. Not the
+    /// product's code: a measure of what that one change would give.
+    /// </summary>
+    private static async Task<HubRead> KeysetReadAsync(HubEngine engine, string connectionString, int masterRows)
+    {
+        var kinds = ScopeKinds.Candidates;
+        var pageSize = new EdgeSyncOptions().PageSize;
+        await using DbConnection connection = engine == HubEngine.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        var pages = new List<TimeSpan>();
+        var (kindIndex, key) = (0, string.Empty);
+        long rows = 0;
+        while (kindIndex < kinds.Count)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var read = 0;
+            while (read < pageSize && kindIndex < kinds.Count)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    "SELECT municipality, kind, row_key, payload, change_seq, deleted, updated_at FROM master_rows " +
+                    "WHERE municipality = @municipality AND kind = @kind AND row_key > @key AND deleted = @deleted ORDER BY row_key LIMIT @limit";
+                foreach (var (name, value) in new (string, object)[]
+                         { ("@municipality", Municipality), ("@kind", kinds[kindIndex]), ("@key", key), ("@deleted", false), ("@limit", pageSize - read) })
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                }
+                var before = read;
+                await using (var reader = await command.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        _ = reader.IsDBNull(3) ? null : reader.GetString(3);
+                        _ = reader.GetFieldValue<DateTimeOffset>(6);
+                        key = reader.GetString(2);
+                        read++;
+                    }
+                }
+                if (read - before < pageSize - before)
+                {
+                    (kindIndex, key) = (kindIndex + 1, string.Empty);
+                }
+            }
+            pages.Add(Stopwatch.GetElapsedTime(start));
+            rows += read;
+        }
+        if (rows < masterRows)
+        {
+            throw new InvalidOperationException($"The per-kind keyset read {rows} rows, fewer than the {masterRows} put in.");
+        }
+        return new HubRead(pages.Aggregate(TimeSpan.Zero, (a, b) => a + b), pages.Count,
+            pages.Take(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds), pages.TakeLast(Math.Max(1, pages.Count / 10)).Average(p => p.TotalMilliseconds));
+    }
+
     private static async Task<long> IdleEdgeAsync(string directory, string? gcServer)
     {
         Log("cardap-edge started without a hub (baseline RSS)");
@@ -762,6 +827,7 @@ internal static class SyncCatchUpBenchmark
             var bulk = r.Engine.StartsWith("PostgreSQL", StringComparison.Ordinal) ? "COPY" : "prepared inserts";
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into edge_transactions, edge_audit, usage_records | {S(r.BulkAll)} | {up.Transactions / r.BulkAll.TotalSeconds:N0} | {all / r.BulkAll.TotalSeconds:N0} | 1.0 |"));
             lines.Add(I($"| {r.Engine} | the same bulk load in one transaction per {batchSize} records of a stream, as pushes come | {S(r.BulkBatches)} | {up.Transactions / r.BulkBatches.TotalSeconds:N0} | {all / r.BulkBatches.TotalSeconds:N0} | {r.BulkBatches / r.BulkAll:0.0} |"));
+            lines.Add(I($"| {r.Engine} | the same, one transaction per {SyncEngineOptions.MaxBatchSize} records (the protocol's largest batch) | {S(r.BulkMaxBatches)} | {up.Transactions / r.BulkMaxBatches.TotalSeconds:N0} | {all / r.BulkMaxBatches.TotalSeconds:N0} | {r.BulkMaxBatches / r.BulkAll:0.0} |"));
             lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into usage_records alone | {S(r.BulkUsage)} | {up.Transactions / r.BulkUsage.TotalSeconds:N0} | | {r.BulkUsage / r.BulkAll:0.0} |"));
         }
         lines.Add("");
@@ -772,7 +838,10 @@ internal static class SyncCatchUpBenchmark
         {
             var up = r.Up;
             var rest = up.Elapsed - up.EdgeStore - r.HubStoreOnly;
-            lines.Add(I($"- {r.Engine}: {S(up.Elapsed)} s = edge SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + hub store about {S(r.HubStoreOnly)} s (measured alone) + the rest about {S(rest)} s, of which gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone"));
+            var restText = rest > TimeSpan.Zero
+                ? I($"the rest about {S(rest)} s, of which gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone")
+                : I($"nothing measurable left: the hub store alone took about as long as the whole run (gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone)");
+            lines.Add(I($"- {r.Engine}: {S(up.Elapsed)} s = edge SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + hub store about {S(r.HubStoreOnly)} s (measured alone) + {restText}"));
         }
         lines.Add("");
         lines.Add("#### Wire size");
@@ -826,6 +895,7 @@ internal static class SyncCatchUpBenchmark
             lines.Add(I($"| {r.Engine} | in-process engine and store, pages of {pageSize} | {S(p.Elapsed)} | {r.MasterRows / p.Elapsed.TotalSeconds:N0} | | | |"));
             lines.Add(I($"| {r.Engine} | of which the edge's SQLite: staging pages / swap / pull pages | {S(p.Stage)} / {S(p.Commit)} / {S(p.Apply)} | | | | |"));
             lines.Add(I($"| {r.Engine} | the hub reading the snapshot pages alone (SyncFeed, {r.HubRead.Pages} pages: the first tenth {r.HubRead.FirstPagesMs:0.0} ms a page, the last tenth {r.HubRead.LastPagesMs:0.0} ms) | {S(r.HubRead.Elapsed)} | {r.MasterRows / r.HubRead.Elapsed.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| {r.Engine} | the same pages read kind by kind, kind = @kind AND row_key > @key (a measure, not the product's code: the first tenth {r.KeysetRead.FirstPagesMs:0.0} ms a page, the last tenth {r.KeysetRead.LastPagesMs:0.0} ms) | {S(r.KeysetRead.Elapsed)} | {r.MasterRows / r.KeysetRead.Elapsed.TotalSeconds:N0} | | | |"));
             lines.Add(I($"| {r.Engine} | ceiling: the rows inserted into an edge's master_data, one transaction | {S(r.EdgeCeiling)} | {r.MasterRows / r.EdgeCeiling.TotalSeconds:N0} | | | |"));
         }
         lines.Add(I($"| - | cardap-edge started without a hub, 2 s idle (baseline) | | | | {idleRssKb / 1024.0:0} | |"));
@@ -921,6 +991,6 @@ internal static class SyncCatchUpBenchmark
 
     private sealed record ProfileRun(TimeSpan Elapsed, TimeSpan Stage, TimeSpan Commit, TimeSpan Apply, TimeSpan EdgeStore);
 
-    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan Codec, TimeSpan Plan, TimeSpan BulkAll, TimeSpan BulkUsage, TimeSpan BulkBatches,
-        DownRun Down, DownRun LargePages, DownRun WorkstationGc, ProfileRun Profile, HubRead HubRead, TimeSpan EdgeCeiling, int MasterRows);
+    private sealed record EngineResult(string Engine, UpRun Up, TimeSpan HubStoreOnly, TimeSpan Codec, TimeSpan Plan, TimeSpan BulkAll, TimeSpan BulkUsage, TimeSpan BulkBatches, TimeSpan BulkMaxBatches,
+        DownRun Down, DownRun LargePages, DownRun WorkstationGc, ProfileRun Profile, HubRead HubRead, HubRead KeysetRead, TimeSpan EdgeCeiling, int MasterRows);
 }
