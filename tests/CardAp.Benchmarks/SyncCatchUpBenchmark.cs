@@ -168,6 +168,7 @@ internal static class SyncCatchUpBenchmark
         {
             ["Hub:Database:Engine"] = engine.ToString(),
             ["Hub:Database:ConnectionString"] = connectionString,
+            ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
         });
         await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, hub.Address.Port), seed: 1);
         using var adminCertificate = pki.Ca.IssueAdminCertificate("it-bench", CallerRole.CentralIt, [MunicipalityCode.Parse(Municipality)]);
@@ -818,38 +819,33 @@ internal static class SyncCatchUpBenchmark
         lines.Add("\"records/s\" counts both streams. The bulk loads put the same rows into the same database in one transaction");
         lines.Add("(PostgreSQL: binary COPY; SQLite: prepared inserts), without the rollup: the ceiling to compare with.");
         lines.Add("");
-        lines.Add("| hub database | what | s | transactions/s | records/s | x bulk load |");
-        lines.Add("|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             var up = r.Up;
             var all = up.Transactions + up.Audit;
             var (transactionsTime, auditTime) = up.StreamTimes();
-            lines.Add(I($"| {r.Engine} | catch-up sync run, through gRPC | {S(up.Elapsed)} | {up.Transactions / up.Elapsed.TotalSeconds:N0} | {all / up.Elapsed.TotalSeconds:N0} | {up.Elapsed / r.BulkAll:0.0} |"));
-            lines.Add(I($"| {r.Engine} | of which the transactions stream | {S(transactionsTime)} | {up.Transactions / transactionsTime.TotalSeconds:N0} | | |"));
-            lines.Add(I($"| {r.Engine} | of which the audit stream | {S(auditTime)} | | {up.Audit / auditTime.TotalSeconds:N0} | |"));
-            lines.Add(I($"| {r.Engine} | the same batches into the hub store alone (SyncIngest.PushAsync, no network) | {S(r.HubStoreOnly)} | {up.Transactions / r.HubStoreOnly.TotalSeconds:N0} | {all / r.HubStoreOnly.TotalSeconds:N0} | {r.HubStoreOnly / r.BulkAll:0.0} |"));
-            lines.Add(I($"| {r.Engine} | the protocol's CPU alone: gzip and protobuf both ways / the hub's checks (PushPlanner) | {S(r.Codec)} / {S(r.Plan)} | | | |"));
             var bulk = r.Engine.StartsWith("PostgreSQL", StringComparison.Ordinal) ? "COPY" : "prepared inserts";
-            lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into edge_transactions, edge_audit, usage_records | {S(r.BulkAll)} | {up.Transactions / r.BulkAll.TotalSeconds:N0} | {all / r.BulkAll.TotalSeconds:N0} | 1.0 |"));
-            lines.Add(I($"| {r.Engine} | the same bulk load in one transaction per {batchSize} records of a stream, as pushes come | {S(r.BulkBatches)} | {up.Transactions / r.BulkBatches.TotalSeconds:N0} | {all / r.BulkBatches.TotalSeconds:N0} | {r.BulkBatches / r.BulkAll:0.0} |"));
-            lines.Add(I($"| {r.Engine} | the same, one transaction per {SyncEngineOptions.MaxBatchSize} records (the protocol's largest batch) | {S(r.BulkMaxBatches)} | {up.Transactions / r.BulkMaxBatches.TotalSeconds:N0} | {all / r.BulkMaxBatches.TotalSeconds:N0} | {r.BulkMaxBatches / r.BulkAll:0.0} |"));
-            lines.Add(I($"| {r.Engine} | bulk load ({bulk}) into usage_records alone | {S(r.BulkUsage)} | {up.Transactions / r.BulkUsage.TotalSeconds:N0} | | {r.BulkUsage / r.BulkAll:0.0} |"));
-        }
-        lines.Add("");
-        lines.Add("Where the sync run's time goes (edge SQLite = the edge store's reads of each batch and its acknowledgements;");
-        lines.Add("hub store = the SyncIngest row above; the rest is TLS, HTTP/2, gzip, protobuf, the hub's checks and the proxy):");
-        lines.Add("");
-        foreach (var r in results)
-        {
-            var up = r.Up;
+            lines.Add(I($"#### Up, hub on {r.Engine}"));
+            lines.Add("");
+            lines.Add("| what | s | transactions/s | records/s | x bulk load |");
+            lines.Add("|---|---|---|---|---|");
+            lines.Add(I($"| catch-up sync run, through gRPC | {S(up.Elapsed)} | {up.Transactions / up.Elapsed.TotalSeconds:N0} | {all / up.Elapsed.TotalSeconds:N0} | {up.Elapsed / r.BulkAll:0.0} |"));
+            lines.Add(I($"| of which the transactions stream | {S(transactionsTime)} | {up.Transactions / transactionsTime.TotalSeconds:N0} | | |"));
+            lines.Add(I($"| of which the audit stream | {S(auditTime)} | | {up.Audit / auditTime.TotalSeconds:N0} | |"));
+            lines.Add(I($"| the same batches into the hub store alone (SyncIngest.PushAsync, no network) | {S(r.HubStoreOnly)} | {up.Transactions / r.HubStoreOnly.TotalSeconds:N0} | {all / r.HubStoreOnly.TotalSeconds:N0} | {r.HubStoreOnly / r.BulkAll:0.0} |"));
+            lines.Add(I($"| the protocol's CPU alone: gzip and protobuf both ways / the hub's checks (PushPlanner) | {S(r.Codec)} / {S(r.Plan)} | | | |"));
+            lines.Add(I($"| bulk load ({bulk}) into edge_transactions, edge_audit, usage_records, one transaction | {S(r.BulkAll)} | {up.Transactions / r.BulkAll.TotalSeconds:N0} | {all / r.BulkAll.TotalSeconds:N0} | 1.0 |"));
+            lines.Add(I($"| the same bulk load in one transaction per {batchSize} records of a stream, as pushes come | {S(r.BulkBatches)} | {up.Transactions / r.BulkBatches.TotalSeconds:N0} | {all / r.BulkBatches.TotalSeconds:N0} | {r.BulkBatches / r.BulkAll:0.0} |"));
+            lines.Add(I($"| the same, one transaction per {SyncEngineOptions.MaxBatchSize} records (the protocol's largest batch) | {S(r.BulkMaxBatches)} | {up.Transactions / r.BulkMaxBatches.TotalSeconds:N0} | {all / r.BulkMaxBatches.TotalSeconds:N0} | {r.BulkMaxBatches / r.BulkAll:0.0} |"));
+            lines.Add(I($"| bulk load ({bulk}) into usage_records alone | {S(r.BulkUsage)} | {up.Transactions / r.BulkUsage.TotalSeconds:N0} | | {r.BulkUsage / r.BulkAll:0.0} |"));
+            lines.Add("");
             var rest = up.Elapsed - up.EdgeStore - r.HubStoreOnly;
             var restText = rest > TimeSpan.Zero
-                ? I($"the rest about {S(rest)} s, of which gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone")
+                ? I($"the rest about {S(rest)} s (TLS, HTTP/2, the proxy, scheduling; of it gzip/protobuf take {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone)")
                 : I($"nothing measurable left: the hub store alone took about as long as the whole run (gzip/protobuf {S(r.Codec)} s and the hub's checks {S(r.Plan)} s measured alone)");
-            lines.Add(I($"- {r.Engine}: {S(up.Elapsed)} s = edge SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + hub store about {S(r.HubStoreOnly)} s (measured alone) + {restText}"));
+            lines.Add(I($"Where the run's time goes: {S(up.Elapsed)} s = the edge's SQLite {S(up.EdgeStore)} s (reading batches {S(up.ReadBatch)} s, acknowledging {S(up.Acknowledge)} s) + the hub store about {S(r.HubStoreOnly)} s (measured alone) + {restText}."));
+            lines.Add("");
         }
-        lines.Add("");
         lines.Add("#### Wire size");
         lines.Add("");
         lines.Add("Bytes the proxy forwarded during the catch-up run: everything on the wire above TCP (TLS records, HTTP/2 frames");
@@ -884,29 +880,31 @@ internal static class SyncCatchUpBenchmark
         lines.Add("read row is SyncFeed.SnapshotAsync's pages alone; the ceiling inserts the same rows into an edge database's master_data");
         lines.Add("in one transaction of prepared inserts (WAL, synchronous=FULL), as one table with nothing else. MB = 2^20 bytes.");
         lines.Add("");
-        lines.Add("| hub database | what | s | rows/s | start to synced s | peak RSS MB | bytes hub->edge per row |");
-        lines.Add("|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
+            lines.Add(I($"#### Down, hub on {r.Engine}"));
+            lines.Add("");
+            lines.Add("| what | s | rows/s | start to synced s | peak RSS MB | bytes hub->edge per row |");
+            lines.Add("|---|---|---|---|---|---|");
             var d = r.Down;
-            lines.Add(I($"| {r.Engine} | cardap-edge first start, first sync (pages of {pageSize}; median of {d.Runs} starts, {S(d.RunMin)} to {S(d.RunMax)} s, {d.RssMinKb / 1024.0:0} to {d.RssMaxKb / 1024.0:0} MB) | {S(d.Median.Run)} | {PerSecond(d.Median.Rows, d.Median.Run)} | {S(d.Median.Wall)} | {d.RssMedianKb / 1024.0:0} | {(double)d.Median.BytesDown / d.Median.Rows:0.0} |"));
+            lines.Add(I($"| cardap-edge first start, first sync (pages of {pageSize}; median of {d.Runs} starts, {S(d.RunMin)} to {S(d.RunMax)} s, {d.RssMinKb / 1024.0:0} to {d.RssMaxKb / 1024.0:0} MB) | {S(d.Median.Run)} | {PerSecond(d.Median.Rows, d.Median.Run)} | {S(d.Median.Wall)} | {d.RssMedianKb / 1024.0:0} | {(double)d.Median.BytesDown / d.Median.Rows:0.0} |"));
             foreach (var (what, run) in new[]
                      {
                          ($"the same with Edge:Sync:PageSize={LargePageSize}", r.LargePages),
                          ("the same with workstation GC (DOTNET_gcServer=0)", r.WorkstationGc),
                      })
             {
-                lines.Add(I($"| {r.Engine} | {what} | {S(run.Run)} | {PerSecond(run.Rows, run.Run)} | {S(run.Wall)} | {run.PeakRssKb / 1024.0:0} | {(double)run.BytesDown / run.Rows:0.0} |"));
+                lines.Add(I($"| {what} | {S(run.Run)} | {PerSecond(run.Rows, run.Run)} | {S(run.Wall)} | {run.PeakRssKb / 1024.0:0} | {(double)run.BytesDown / run.Rows:0.0} |"));
             }
             var p = r.Profile;
-            lines.Add(I($"| {r.Engine} | in-process engine and store, pages of {pageSize} | {S(p.Elapsed)} | {r.MasterRows / p.Elapsed.TotalSeconds:N0} | | | |"));
-            lines.Add(I($"| {r.Engine} | of which the edge's SQLite: staging pages / swap / pull pages | {S(p.Stage)} / {S(p.Commit)} / {S(p.Apply)} | | | | |"));
-            lines.Add(I($"| {r.Engine} | the hub reading the snapshot pages alone (SyncFeed, {r.HubRead.Pages} pages: the first tenth {r.HubRead.FirstPagesMs:0.0} ms a page, the last tenth {r.HubRead.LastPagesMs:0.0} ms) | {S(r.HubRead.Elapsed)} | {r.MasterRows / r.HubRead.Elapsed.TotalSeconds:N0} | | | |"));
-            lines.Add(I($"| {r.Engine} | the same pages read kind by kind, kind = @kind AND row_key > @key (a measure, not the product's code: the first tenth {r.KeysetRead.FirstPagesMs:0.0} ms a page, the last tenth {r.KeysetRead.LastPagesMs:0.0} ms) | {S(r.KeysetRead.Elapsed)} | {r.MasterRows / r.KeysetRead.Elapsed.TotalSeconds:N0} | | | |"));
-            lines.Add(I($"| {r.Engine} | ceiling: the rows inserted into an edge's master_data, one transaction | {S(r.EdgeCeiling)} | {r.MasterRows / r.EdgeCeiling.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| in-process engine and store, pages of {pageSize} | {S(p.Elapsed)} | {r.MasterRows / p.Elapsed.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| of which the edge's SQLite: staging pages / swap / pull pages | {S(p.Stage)} / {S(p.Commit)} / {S(p.Apply)} | | | | |"));
+            lines.Add(I($"| the hub reading the snapshot pages alone (SyncFeed, {r.HubRead.Pages} pages: the first tenth {r.HubRead.FirstPagesMs:0.0} ms a page, the last tenth {r.HubRead.LastPagesMs:0.0} ms) | {S(r.HubRead.Elapsed)} | {r.MasterRows / r.HubRead.Elapsed.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| the same pages read kind by kind, kind = @kind AND row_key > @key (a measure, not the product's code: the first tenth {r.KeysetRead.FirstPagesMs:0.0} ms a page, the last tenth {r.KeysetRead.LastPagesMs:0.0} ms) | {S(r.KeysetRead.Elapsed)} | {r.MasterRows / r.KeysetRead.Elapsed.TotalSeconds:N0} | | | |"));
+            lines.Add(I($"| ceiling: the rows inserted into an edge's master_data, one transaction | {S(r.EdgeCeiling)} | {r.MasterRows / r.EdgeCeiling.TotalSeconds:N0} | | | |"));
+            lines.Add("");
         }
-        lines.Add(I($"| - | cardap-edge started without a hub, 2 s idle (baseline) | | | | {idleRssKb / 1024.0:0} | |"));
-        lines.Add(I($"| - | the same with workstation GC (DOTNET_gcServer=0) | | | | {idleWorkstationRssKb / 1024.0:0} | |"));
+        lines.Add(I($"cardap-edge started without a hub and left idle for 2 s peaks at {idleRssKb / 1024.0:0} MB ({idleWorkstationRssKb / 1024.0:0} MB with workstation GC): the rest of the peaks above is the download's."));
         lines.Add("");
         lines.Add("### Against the targets");
         lines.Add("");
