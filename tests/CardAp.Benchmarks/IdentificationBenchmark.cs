@@ -66,7 +66,8 @@ internal static class IdentificationBenchmark
 
         var edge = EdgeTransactionBenchmark.Run().Prepend(endToEnd.ToRow()).ToList();
         var hub = await HubReportBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"));
-        var report = Report(results, edge, hub);
+        var sync = await SyncCatchUpBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"));
+        var report = Report(results, edge, hub, sync);
         Console.WriteLine(report);
         if (output is not null)
         {
@@ -98,7 +99,7 @@ internal static class IdentificationBenchmark
         }
     }
 
-    private static string Report(IReadOnlyList<Measurement> results, IReadOnlyList<string> edge, IReadOnlyList<string> hub)
+    private static string Report(IReadOnlyList<Measurement> results, IReadOnlyList<string> edge, IReadOnlyList<string> hub, IReadOnlyList<string> sync)
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
@@ -155,6 +156,7 @@ internal static class IdentificationBenchmark
         lines.Add("|---|---|---|---|---|---|");
         lines.AddRange(hub);
         lines.Add("");
+        lines.AddRange(sync);
         return string.Join(Environment.NewLine, lines);
     }
 

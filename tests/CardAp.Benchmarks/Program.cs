@@ -9,4 +9,26 @@ if (args.Contains("--hub-only"))
     }
     return 0;
 }
+// "--sync-only": just the sync catch-up benchmark (no PC/SC needed); with "--output <file>" its
+// section of that file is replaced (or appended), the rest is left as it is. "--sync-records N"
+// and "--sync-rows N" shrink it for a quick try; the targets are for 100,000 each. CARDAP_BENCH_TRACE=1
+// also prints the edge's RSS and sync phase while it downloads, and the hub's snapshot page times.
+if (args.Contains("--sync-only"))
+{
+    var section = await SyncCatchUpBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"),
+        Option(args, "--sync-records") ?? 100_000, Option(args, "--sync-rows") ?? 100_000);
+    foreach (var line in section)
+    {
+        Console.WriteLine(line);
+    }
+    if (args.SkipWhile(a => a != "--output").Skip(1).FirstOrDefault() is { } output)
+    {
+        SyncCatchUpBenchmark.WriteSection(output, section);
+        Console.WriteLine($"Written to {output}");
+    }
+    return 0;
+}
 return await IdentificationBenchmark.RunAsync(args);
+
+static int? Option(string[] args, string name) =>
+    args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
