@@ -698,12 +698,7 @@ internal static class SyncCatchUpBenchmark
             HubClientCertificatePath = files.Certificate,
             HubClientKeyPath = files.Key,
         };
-        return GrpcChannel.ForAddress(options.HubAddress, new GrpcChannelOptions
-        {
-            HttpHandler = HubHttpHandler.Create(options),
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 32 * 1024 * 1024,
-        });
+        return HubChannel.ForSync(options);
     }
 
     private static Task<MasterWriteReply> PutAsync(Admin.AdminClient admin, string kind, string key, JsonObject payload) =>

@@ -60,6 +60,16 @@ internal sealed class TimedSyncStore(IEdgeSyncStore inner, Func<FaultProxyCounte
         return 0;
     });
 
+    public void RecordDecisions(IReadOnlyList<HubDecision> decisions) => Time("RecordDecisions", () =>
+    {
+        inner.RecordDecisions(decisions);
+        return 0;
+    });
+
+    public HubDecision? Decision(long seq) => Time("Decision", () => inner.Decision(seq));
+
+    public IReadOnlyList<long> AwaitingDecision(long throughSeq, int limit) => Time("AwaitingDecision", () => inner.AwaitingDecision(throughSeq, limit));
+
     public IReadOnlyDictionary<string, long>? RestoredThrough() => inner.RestoredThrough();
 
     public void ClearRestorePending() => inner.ClearRestorePending();

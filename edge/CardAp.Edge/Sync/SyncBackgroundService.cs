@@ -31,7 +31,6 @@ public sealed class SyncBackgroundService(
     ILoggerFactory loggers,
     Random? jitter = null) : BackgroundService
 {
-    private const int MaxReceiveBytes = 32 * 1024 * 1024;
     private readonly Lazy<HubLink?> _link = new(() => HubLink.Create(edgeOptions.Value, syncOptions.Value, storeOptions.Value, store, clock, loggers));
     // One pending wake-up is enough: several requests that arrive during a run are all served by the next one.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -250,13 +249,7 @@ public sealed class SyncBackgroundService(
             {
                 return null;
             }
-            var channel = GrpcChannel.ForAddress(edge.HubAddress, new GrpcChannelOptions
-            {
-                HttpHandler = HubHttpHandler.Create(edge),
-                DisposeHttpClient = true,
-                // A snapshot page of large rows (attendance definitions, JPKI anchors) can pass the 4 MiB default.
-                MaxReceiveMessageSize = MaxReceiveBytes,
-            });
+            var channel = HubChannel.ForSync(edge);
             var engine = new SyncEngine(new SyncContract.SyncClient(channel), store, new SyncEngineOptions
             {
                 TerminalId = storeOptions.TerminalId,
