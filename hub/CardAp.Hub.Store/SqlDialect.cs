@@ -132,7 +132,19 @@ internal abstract class SqlDialect
     {
         public override HubEngine Engine => HubEngine.PostgreSql;
         public override string MigrationsFolder => "postgres";
-        public override DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+        // The hub runs the same few statements all day (a push is hundreds of the same INSERT):
+        // prepared once per pooled connection, PostgreSQL stops planning each of them again.
+        // A connection string that sets Max Auto Prepare itself keeps its value.
+        public override DbConnection CreateConnection(string connectionString)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxAutoPrepare = 64;
+                builder.AutoPrepareMinUsages = 2;
+            }
+            return new NpgsqlConnection(builder.ToString());
+        }
         public override string? MigrationLock => "SELECT pg_advisory_xact_lock(7406200601)";
     }
 
