@@ -39,7 +39,7 @@ public sealed class CrashTests
         const int snapshotKills = 2;
         const int pullKills = 5;
         const int rowsBeforeStart = 300;
-        const int rowsPerPullRound = 250;
+        const int rowsPerPullRound = 1000;
         var random = new Random(Seed);
         using var town = new EdgeWorld();
         using var pki = new HubPki();
