@@ -311,16 +311,8 @@ internal static class SyncCatchUpBenchmark
         using var database = OpenEdge(edgePath, terminal);
         var store = new EdgeSyncStore(new MasterData(database), new OutboxState(database), new LocalRecords(database), TimeProvider.System);
         var timed = new TimedSyncStore(store, () => proxy.Counters);
-        var defaults = new EdgeSyncOptions();
         using var channel = Channel(files, proxy);
-        using var engine = new SyncEngine(new SyncClient(channel), timed, new SyncEngineOptions
-        {
-            TerminalId = terminal,
-            Municipality = Municipality,
-            SoftwareVersion = "bench",
-            BatchSize = defaults.BatchSize,
-            PageSize = defaults.PageSize,
-        }, TimeProvider.System, NullLogger<SyncEngine>.Instance);
+        using var engine = Engine(channel, timed, terminal);
         GC.Collect();
         SampleLoad();
         var before = proxy.Counters;
@@ -550,16 +542,8 @@ internal static class SyncCatchUpBenchmark
         var master = new MasterData(database);
         var store = new EdgeSyncStore(master, new OutboxState(database), new LocalRecords(database), TimeProvider.System);
         var timed = new TimedSyncStore(store, () => proxy.Counters);
-        var defaults = new EdgeSyncOptions();
         using var channel = Channel(files, proxy);
-        using var engine = new SyncEngine(new SyncClient(channel), timed, new SyncEngineOptions
-        {
-            TerminalId = terminal,
-            Municipality = Municipality,
-            SoftwareVersion = "bench",
-            BatchSize = defaults.BatchSize,
-            PageSize = defaults.PageSize,
-        }, TimeProvider.System, NullLogger<SyncEngine>.Instance);
+        using var engine = Engine(channel, timed, terminal);
         GC.Collect();
         SampleLoad();
         var start = Stopwatch.GetTimestamp();
@@ -686,6 +670,20 @@ internal static class SyncCatchUpBenchmark
     private static EdgeDatabase OpenEdge(string path, string terminal) =>
         new(Microsoft.Extensions.Options.Options.Create(new EdgeStoreOptions { DatabasePath = path, TerminalId = terminal, DailyBackup = false }),
             NullLogger<EdgeDatabase>.Instance);
+
+    /// <summary>The engine as SyncBackgroundService builds it, with the edge's default batch and page sizes.</summary>
+    private static SyncEngine Engine(GrpcChannel channel, IEdgeSyncStore store, string terminal)
+    {
+        var defaults = new EdgeSyncOptions();
+        return new SyncEngine(new SyncClient(channel), store, new SyncEngineOptions
+        {
+            TerminalId = terminal,
+            Municipality = Municipality,
+            SoftwareVersion = "bench",
+            BatchSize = defaults.BatchSize,
+            PageSize = defaults.PageSize,
+        }, TimeProvider.System, NullLogger<SyncEngine>.Instance);
+    }
 
     /// <summary>The channel the edge's SyncBackgroundService builds (HubHttpHandler: the terminal's certificate, trusting only the hub CA), through the proxy.</summary>
     private static GrpcChannel Channel(TerminalFiles files, FaultProxy proxy)
