@@ -60,6 +60,17 @@ public sealed class HubCardRecords(Admin.AdminClient admin, MunicipalityCode mun
         }
     }
 
+    /// <summary>Refuses a card number revoked at the hub: it is never used again.</summary>
+    public async Task RefuseRevokedAsync(CardNumber card)
+    {
+        if (await CardStatusAsync(card) == Revoked)
+        {
+            throw ProvisionException.Refused("CardRevoked",
+                $"Card number {card} of {municipality} is revoked at the hub; it is not used again. Give the card a new number. Nothing was changed.",
+                $"カード番号 {card}（{municipality}）はハブで廃止済みのため再使用できません。新しいカード番号を指定してください。変更は行われていません。");
+        }
+    }
+
     public async Task<IReadOnlyList<HubRegistration>> RegistrationsAsync(CardNumber card)
     {
         var rows = await ListAsync(MasterKinds.Registration, card.Value + "/");

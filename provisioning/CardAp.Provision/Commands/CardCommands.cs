@@ -65,70 +65,57 @@ public static class CardCommands
             {
                 throw ProvisionException.Refused("BadDate", $"--expires {expiresOn:yyyy-MM-dd} is in the past.", $"--expires {expiresOn:yyyy-MM-dd} は過去の日付です。");
             }
-            var passphrase = CaCommands.Passphrase(result);
             var pin = PinInput.Read(result.GetValue(pinFile), ("The card's new PIN (4 digits)", "カードの暗証番号（4桁）"));
-            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
-            var (channel, admin) = hub.Connect(result, passphrase);
-            using (channel)
+            using var work = await ResidentCardWork.OpenAsync(result, hub, reader, result.GetValue(keys)!, code, number, refuseRevoked: true, cancellationToken);
+            IReadOnlyList<ServiceRegistration> current = [];
+            var header = new CardHeader(code, number, today, expiresOn);
+            if (work.Contents.IsIssued)
             {
-                var records = new HubCardRecords(admin, code, cancellationToken);
-                await records.RequireIssuerKeyAsync(key.PublicKey);
-                await RefuseRevokedAsync(records, number);
-                var atHub = await records.RegistrationsAsync(number);
-
-                using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
-                contents.RequireMunicipality(code);
-                IReadOnlyList<ServiceRegistration> current = [];
-                var header = new CardHeader(code, number, today, expiresOn);
-                if (contents.IsIssued)
+                if (work.Contents.Header!.CardNumber != number)
                 {
-                    if (contents.Header!.CardNumber != number)
-                    {
-                        throw ProvisionException.Refused("CardIssuedToOther",
-                            $"The card in the reader is issued already, as card {contents.Header.CardNumber}. A card is issued once: use a blank card for {number}, or work on card {contents.Header.CardNumber} under its own number. Nothing was changed.",
-                            $"リーダーのカードはカード番号 {contents.Header.CardNumber} として発行済みです。{number} には未発行のカードを使用してください。変更は行われていません。");
-                    }
-                    header = contents.RequireIssued(code, number, CardKind.Resident);
-                    current = CardSteps.CurrentServices(contents, atHub);
+                    throw ProvisionException.Refused("CardIssuedToOther",
+                        $"The card in the reader is issued already, as card {work.Contents.Header.CardNumber}. A card is issued once: use a blank card for {number}, or work on card {work.Contents.Header.CardNumber} under its own number. Nothing was changed.",
+                        $"リーダーのカードはカード番号 {work.Contents.Header.CardNumber} として発行済みです。{number} には未発行のカードを使用してください。変更は行われていません。");
                 }
-                var desired = CardSteps.WithServices(number, current, requested, atHub, today);
-
-                var issuer = new CardIssuer(key);
-                var issuedNow = !contents.IsIssued;
-                var servicesWritten = issuedNow ? desired.Count > 0 : !CardSteps.SameServices(contents.Services, desired);
-                CardSteps.Write(inReader, () =>
-                {
-                    if (issuedNow)
-                    {
-                        issuer.Issue(inReader.Transport, header, pin);
-                    }
-                    if (servicesWritten)
-                    {
-                        issuer.ReplaceServices(inReader.Transport, desired);
-                    }
-                });
-                var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
-
-                var state = issuedNow ? "issued" : servicesWritten ? "updated" : "already as asked";
-                var stateJa = issuedNow ? "発行しました" : servicesWritten ? "更新しました" : "既に指定どおりです";
-                return new CommandResult(
-                [
-                    $"Card {number} of {code} {state} in {inReader.ReaderName} (valid until {header.ExpiresOn:yyyy-MM-dd}); services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
-                    $"カード {number}（{code}）を{stateJa}（{inReader.ReaderName}、有効期限 {header.ExpiresOn:yyyy-MM-dd}）。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件",
-                ], new JsonObject
-                {
-                    ["municipality"] = code.Value,
-                    ["card"] = number.Value,
-                    ["reader"] = inReader.ReaderName,
-                    ["issuer"] = key.Reference.ToString(),
-                    ["expiresOn"] = header.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-                    ["cardIssued"] = issuedNow,
-                    ["cardWritten"] = issuedNow || servicesWritten,
-                    ["services"] = ServicesJson(desired),
-                    ["hubChanges"] = hubChanges,
-                });
+                header = work.Contents.RequireIssued(code, number, CardKind.Resident);
+                current = CardSteps.CurrentServices(work.Contents, work.AtHub);
             }
+            var desired = CardSteps.WithServices(number, current, requested, work.AtHub, today);
+
+            var issuer = work.Issuer;
+            var issuedNow = !work.Contents.IsIssued;
+            var servicesWritten = issuedNow ? desired.Count > 0 : !CardSteps.SameServices(work.Contents.Services, desired);
+            CardSteps.Write(work.InReader, () =>
+            {
+                if (issuedNow)
+                {
+                    issuer.Issue(work.InReader.Transport, header, pin);
+                }
+                if (servicesWritten)
+                {
+                    issuer.ReplaceServices(work.InReader.Transport, desired);
+                }
+            });
+            var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(work.Records, number, desired, requested, work.AtHub, result.GetValue(name)));
+
+            var state = issuedNow ? "issued" : servicesWritten ? "updated" : "already as asked";
+            var stateJa = issuedNow ? "発行しました" : servicesWritten ? "更新しました" : "既に指定どおりです";
+            return new CommandResult(
+            [
+                $"Card {number} of {code} {state} in {work.InReader.ReaderName} (valid until {header.ExpiresOn:yyyy-MM-dd}); services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
+                $"カード {number}（{code}）を{stateJa}（{work.InReader.ReaderName}、有効期限 {header.ExpiresOn:yyyy-MM-dd}）。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件",
+            ], new JsonObject
+            {
+                ["municipality"] = code.Value,
+                ["card"] = number.Value,
+                ["reader"] = work.InReader.ReaderName,
+                ["issuer"] = work.Key.Reference.ToString(),
+                ["expiresOn"] = header.ExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                ["cardIssued"] = issuedNow,
+                ["cardWritten"] = issuedNow || servicesWritten,
+                ["services"] = ServicesJson(desired),
+                ["hubChanges"] = hubChanges,
+            });
         }));
         return command;
     }
@@ -151,40 +138,14 @@ public static class CardCommands
             var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
             var number = CardSteps.ParseCard(result.GetValue(card));
             var requested = CardSteps.ParseServiceMembers(result.GetValue(services) ?? []);
-            var passphrase = CaCommands.Passphrase(result);
-            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
-            var (channel, admin) = hub.Connect(result, passphrase);
-            using (channel)
-            {
-                var records = new HubCardRecords(admin, code, cancellationToken);
-                await records.RequireIssuerKeyAsync(key.PublicKey);
-                await RefuseRevokedAsync(records, number);
-                var atHub = await records.RegistrationsAsync(number);
-
-                using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
-                contents.RequireIssued(code, number, CardKind.Resident);
-                var desired = CardSteps.WithServices(number, CardSteps.CurrentServices(contents, atHub), requested, atHub, CardDates.TodayInJapan(TimeProvider.System));
-                var written = !CardSteps.SameServices(contents.Services, desired);
-                if (written)
-                {
-                    CardSteps.Write(inReader, () => new CardIssuer(key).ReplaceServices(inReader.Transport, desired));
-                }
-                var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(records, number, desired, requested, atHub, result.GetValue(name)));
-                return new CommandResult(
-                [
-                    $"Card {number} of {code}: {(written ? "services written" : "the card carried them already")}; services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
-                    $"カード {number}（{code}）: {(written ? "サービスを書き込みました" : "カードには既に書き込まれています")}。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件",
-                ], new JsonObject
-                {
-                    ["municipality"] = code.Value,
-                    ["card"] = number.Value,
-                    ["reader"] = inReader.ReaderName,
-                    ["cardWritten"] = written,
-                    ["services"] = ServicesJson(desired),
-                    ["hubChanges"] = hubChanges,
-                });
-            }
+            using var work = await ResidentCardWork.OpenAsync(result, hub, reader, result.GetValue(keys)!, code, number, refuseRevoked: true, cancellationToken);
+            work.Contents.RequireIssued(code, number, CardKind.Resident);
+            var desired = CardSteps.WithServices(number, CardSteps.CurrentServices(work.Contents, work.AtHub), requested, work.AtHub, CardDates.TodayInJapan(TimeProvider.System));
+            var written = WriteServices(work, desired);
+            var hubChanges = await CardSteps.HubAfterCardAsync(() => PutRegistrationsAsync(work.Records, number, desired, requested, work.AtHub, result.GetValue(name)));
+            return ServicesResult(work, code, number, written, desired, hubChanges,
+                $"Card {number} of {code}: {(written ? "services written" : "the card carried them already")}; services on the card: {Describe(desired)}; hub rows changed: {hubChanges}.",
+                $"カード {number}（{code}）: {(written ? "サービスを書き込みました" : "カードには既に書き込まれています")}。カードのサービス: {Describe(desired)}。ハブの更新: {hubChanges}件");
         }));
         return command;
     }
@@ -206,51 +167,49 @@ public static class CardCommands
             var code = CaCommands.ParseMunicipality(result.GetValue(municipality));
             var number = CardSteps.ParseCard(result.GetValue(card));
             var removed = (result.GetValue(services) ?? []).Select(CardSteps.ParseService).Distinct().ToList();
-            var passphrase = CaCommands.Passphrase(result);
-            using var key = IssuingKeys.Open(result.GetValue(keys)!, code, passphrase);
-            var (channel, admin) = hub.Connect(result, passphrase);
-            using (channel)
+            using var work = await ResidentCardWork.OpenAsync(result, hub, reader, result.GetValue(keys)!, code, number, refuseRevoked: false, cancellationToken);
+            work.Contents.RequireIssued(code, number, CardKind.Resident);
+            var desired = CardSteps.CurrentServices(work.Contents, work.AtHub).Where(s => !removed.Contains(s.Service)).ToList();
+            var written = WriteServices(work, desired);
+            var hubChanges = await CardSteps.HubAfterCardAsync(async () =>
             {
-                var records = new HubCardRecords(admin, code, cancellationToken);
-                await records.RequireIssuerKeyAsync(key.PublicKey);
-                var atHub = await records.RegistrationsAsync(number);
-
-                using var inReader = reader.Open(result);
-                var contents = CardSteps.Check(inReader, () => CardContents.Read(inReader.Transport, key.PublicKey));
-                contents.RequireIssued(code, number, CardKind.Resident);
-                var desired = CardSteps.CurrentServices(contents, atHub).Where(s => !removed.Contains(s.Service)).ToList();
-                var written = !CardSteps.SameServices(contents.Services, desired);
-                if (written)
+                var changed = 0;
+                foreach (var service in removed.Where(s => work.AtHub.Any(h => h.Service == s)))
                 {
-                    CardSteps.Write(inReader, () => new CardIssuer(key).ReplaceServices(inReader.Transport, desired));
+                    changed += await work.Records.DeleteRegistrationAsync(number, service) ? 1 : 0;
                 }
-                var hubChanges = await CardSteps.HubAfterCardAsync(async () =>
-                {
-                    var changed = 0;
-                    foreach (var service in removed.Where(s => atHub.Any(h => h.Service == s)))
-                    {
-                        changed += await records.DeleteRegistrationAsync(number, service) ? 1 : 0;
-                    }
-                    return changed;
-                });
-                var names = string.Join(", ", removed);
-                return new CommandResult(
-                [
-                    $"Card {number} of {code}: {names} {(written ? "erased from the card" : "not on the card (nothing to erase)")}; hub registrations removed: {hubChanges}; services left on the card: {Describe(desired)}.",
-                    $"カード {number}（{code}）: {names} を{(written ? "カードから抹消しました" : "カードに登録がないため抹消不要です")}。ハブの登録削除: {hubChanges}件。カードのサービス: {Describe(desired)}",
-                ], new JsonObject
-                {
-                    ["municipality"] = code.Value,
-                    ["card"] = number.Value,
-                    ["reader"] = inReader.ReaderName,
-                    ["cardWritten"] = written,
-                    ["services"] = ServicesJson(desired),
-                    ["hubChanges"] = hubChanges,
-                });
-            }
+                return changed;
+            });
+            var names = string.Join(", ", removed);
+            return ServicesResult(work, code, number, written, desired, hubChanges,
+                $"Card {number} of {code}: {names} {(written ? "erased from the card" : "not on the card (nothing to erase)")}; hub registrations removed: {hubChanges}; services left on the card: {Describe(desired)}.",
+                $"カード {number}（{code}）: {names} を{(written ? "カードから抹消しました" : "カードに登録がないため抹消不要です")}。ハブの登録削除: {hubChanges}件。カードのサービス: {Describe(desired)}");
         }));
         return command;
     }
+
+    /// <summary>Writes <paramref name="desired"/> as the card's services unless it carries them already; true when written.</summary>
+    private static bool WriteServices(ResidentCardWork work, IReadOnlyList<ServiceRegistration> desired)
+    {
+        if (CardSteps.SameServices(work.Contents.Services, desired))
+        {
+            return false;
+        }
+        CardSteps.Write(work.InReader, () => work.Issuer.ReplaceServices(work.InReader.Transport, desired));
+        return true;
+    }
+
+    private static CommandResult ServicesResult(ResidentCardWork work, MunicipalityCode code, CardNumber number, bool written,
+        IReadOnlyList<ServiceRegistration> desired, int hubChanges, string english, string japanese) =>
+        new([english, japanese], new JsonObject
+        {
+            ["municipality"] = code.Value,
+            ["card"] = number.Value,
+            ["reader"] = work.InReader.ReaderName,
+            ["cardWritten"] = written,
+            ["services"] = ServicesJson(desired),
+            ["hubChanges"] = hubChanges,
+        });
 
     private static Command ResetPin(ReaderOptions reader)
     {
@@ -452,7 +411,7 @@ public static class CardCommands
                 var toRecords = new HubCardRecords(admin, into, cancellationToken);
                 await fromRecords.RequireIssuerKeyAsync(fromKey.PublicKey);
                 await toRecords.RequireIssuerKeyAsync(toKey.PublicKey);
-                await RefuseRevokedAsync(toRecords, newNumber);
+                await toRecords.RefuseRevokedAsync(newNumber);
                 var atFrom = await fromRecords.RegistrationsAsync(oldNumber);
                 var atTo = await toRecords.RegistrationsAsync(newNumber);
                 if (atFrom.Count > 0 && atTo.Count > 0)
@@ -580,16 +539,6 @@ public static class CardCommands
             changes += await records.PutRegistrationAsync(card, registration, name, atHub.FirstOrDefault(h => h.Service == service)) ? 1 : 0;
         }
         return changes;
-    }
-
-    private static async Task RefuseRevokedAsync(HubCardRecords records, CardNumber card)
-    {
-        if (await records.CardStatusAsync(card) == HubCardRecords.Revoked)
-        {
-            throw ProvisionException.Refused("CardRevoked",
-                $"Card number {card} of {records.Municipality} is revoked at the hub; it is not used again. Give the card a new number. Nothing was changed.",
-                $"カード番号 {card}（{records.Municipality}）はハブで廃止済みのため再使用できません。新しいカード番号を指定してください。変更は行われていません。");
-        }
     }
 
     internal static Option<string> CardOption(string description) => new("--card") { Description = description, Required = true };
