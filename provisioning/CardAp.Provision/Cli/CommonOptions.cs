@@ -21,5 +21,7 @@ public static class CommonOptions
 
     public static Option<string> Municipality() => new("--municipality") { Description = "The 6-digit municipality code (全国地方公共団体コード), e.g. 131016.", Required = true };
 
-    public static CommandContext Context(ParseResult result) => new(result.GetValue(Json), Console.Out, Console.Error);
+    /// <summary>Where a command reports: the invocation's writers (the console, or a host that runs the tool in-process).</summary>
+    public static CommandContext Context(ParseResult result) =>
+        new(result.GetValue(Json), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
 }

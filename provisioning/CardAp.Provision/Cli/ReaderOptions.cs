@@ -6,12 +6,13 @@ using CardAp.Card.Readers;
 namespace CardAp.Provision.Cli;
 
 /// <summary>
-/// Which PC/SC reader holds the card a command writes: --reader, or CARDAP_READER, or else the
-/// one reader that has a card in it. The card is connected exclusively (no other program can send
-/// it commands halfway through a write) and reset when the command ends, so the issuer's
-/// authentication never outlives the command.
+/// Which reader holds the card a command writes: --reader, or CARDAP_READER, or else the one
+/// reader that has a card in it. On PC/SC (the tool's readers) the card is connected exclusively
+/// (no other program can send it commands halfway through a write) and reset when the command
+/// ends, so the issuer's authentication never outlives the command. A host that runs the tool
+/// in-process may give its own readers instead (the demo's virtual issuing desk).
 /// </summary>
-public sealed class ReaderOptions
+public sealed class ReaderOptions(ICardReaders? readers = null)
 {
     public const string ReaderVariable = "CARDAP_READER";
 
@@ -24,14 +25,20 @@ public sealed class ReaderOptions
     public CardInReader Open(ParseResult result)
     {
         var named = result.GetValue(Reader) ?? Environment.GetEnvironmentVariable(ReaderVariable);
-        var readers = new PcscReaders();
+        named = string.IsNullOrWhiteSpace(named) ? null : named;
+        return readers is null ? OpenPcsc(named) : OpenGiven(readers, named);
+    }
+
+    private static CardInReader OpenPcsc(string? named)
+    {
+        var pcsc = new PcscReaders();
         try
         {
-            var name = Choose(readers, string.IsNullOrWhiteSpace(named) ? null : named);
+            var name = Choose([.. pcsc.GetReaderStates().Select(s => (s.ReaderName, s.IsCardPresent))], named);
             PcscCardConnection connection;
             try
             {
-                connection = readers.Connect(name, PcscShareMode.Exclusive);
+                connection = pcsc.Connect(name, PcscShareMode.Exclusive);
             }
             catch (PcscException e) when (e.Error is PcscError.NoSmartCard or PcscError.RemovedCard or PcscError.UnpoweredCard or PcscError.UnresponsiveCard)
             {
@@ -43,23 +50,75 @@ public sealed class ReaderOptions
                     $"Another program is using the card in \"{name}\". Close it (or stop the terminal software on this machine) and run the command again. Nothing was changed.",
                     $"「{name}」のカードを別のプログラムが使用中です。そのプログラムを終了してから再実行してください。変更は行われていません。", e);
             }
-            return new CardInReader(readers, connection);
+            return new CardInReader(connection,
+                cardPresent: () =>
+                {
+                    connection.Status();
+                    return pcsc.GetReaderState(name).IsCardPresent;
+                },
+                release: () =>
+                {
+                    try
+                    {
+                        connection.Disconnect(PcscDisposition.Reset);
+                    }
+                    catch (CardException)
+                    {
+                        // The card or pcscd went away: nothing is left to reset.
+                    }
+                    connection.Dispose();
+                    pcsc.Dispose();
+                });
         }
         catch (Exception e) when (e is not ProvisionException)
         {
-            readers.Dispose();
+            pcsc.Dispose();
             throw CardErrors.Translate(e, CardErrors.Stage.BeforeWriting);
         }
         catch
         {
-            readers.Dispose();
+            pcsc.Dispose();
             throw;
         }
     }
 
-    private static string Choose(PcscReaders readers, string? named)
+    private static CardInReader OpenGiven(ICardReaders given, string? named)
     {
-        var states = readers.GetReaderStates();
+        try
+        {
+            var name = Choose([.. given.ListReaders().Select(n => (n, HasCard(given, n)))], named);
+            ICardConnection connection;
+            try
+            {
+                connection = given.Connect(name);
+            }
+            catch (CardException e)
+            {
+                throw NoCard(name, e);
+            }
+            return new CardInReader(connection, () => HasCard(given, name), connection.Dispose);
+        }
+        catch (Exception e) when (e is not ProvisionException)
+        {
+            throw CardErrors.Translate(e, CardErrors.Stage.BeforeWriting);
+        }
+    }
+
+    private static bool HasCard(ICardReaders given, string name)
+    {
+        try
+        {
+            using var probe = given.Connect(name);
+            return true;
+        }
+        catch (CardException)
+        {
+            return false;
+        }
+    }
+
+    private static string Choose(IReadOnlyList<(string ReaderName, bool IsCardPresent)> states, string? named)
+    {
         if (states.Count == 0)
         {
             throw ProvisionException.Environment("NoReader",
@@ -94,8 +153,8 @@ public sealed class ReaderOptions
             $"{reader} にカードがありません。カードをリーダーに挿入してから再実行してください。変更は行われていません。", inner);
 }
 
-/// <summary>A card connected in a reader for one command; disposing resets it (clearing the issuer's authentication) and releases PC/SC.</summary>
-public sealed class CardInReader(PcscReaders readers, PcscCardConnection connection) : IDisposable
+/// <summary>A card connected in a reader for one command; disposing releases it (on PC/SC also resetting it, which clears the issuer's authentication).</summary>
+public sealed class CardInReader(ICardConnection connection, Func<bool> cardPresent, Action release) : IDisposable
 {
     public string ReaderName => connection.ReaderName;
 
@@ -103,7 +162,7 @@ public sealed class CardInReader(PcscReaders readers, PcscCardConnection connect
 
     /// <summary>
     /// After a failed exchange: whether the card (or the reader) went away, waiting up to
-    /// <paramref name="patience"/> for PC/SC to notice (vpcd and many readers poll presence).
+    /// <paramref name="patience"/> for the reader to notice (vpcd and many readers poll presence).
     /// Some drivers answer a pulled card with an empty response instead of an error.
     /// </summary>
     public bool CardWentAway(TimeSpan patience)
@@ -113,8 +172,7 @@ public sealed class CardInReader(PcscReaders readers, PcscCardConnection connect
         {
             try
             {
-                connection.Status();
-                if (!readers.GetReaderState(ReaderName).IsCardPresent)
+                if (!cardPresent())
                 {
                     return true;
                 }
@@ -135,17 +193,5 @@ public sealed class CardInReader(PcscReaders readers, PcscCardConnection connect
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            connection.Disconnect(PcscDisposition.Reset);
-        }
-        catch (CardException)
-        {
-            // The card or pcscd went away: nothing is left to reset.
-        }
-        connection.Dispose();
-        readers.Dispose();
-    }
+    public void Dispose() => release();
 }

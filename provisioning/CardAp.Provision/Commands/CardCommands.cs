@@ -22,9 +22,8 @@ namespace CardAp.Provision.Commands;
 /// </summary>
 public static class CardCommands
 {
-    public static Command Create(HubOptions hub)
+    public static Command Create(HubOptions hub, ReaderOptions reader)
     {
-        var reader = new ReaderOptions();
         return new Command("card", "Residents' cards: issue the CardAp application, add and remove services, reset the PIN, suspend, resume and revoke, link a JPKI certificate, transfer to another municipality.")
         {
             Issue(hub, reader),

@@ -17,9 +17,8 @@ namespace CardAp.Provision.Commands;
 /// </summary>
 public static class OperatorCommands
 {
-    public static Command Create(HubOptions hub)
+    public static Command Create(HubOptions hub, ReaderOptions reader)
     {
-        var reader = new ReaderOptions();
         return new Command("operator", "Operators (staff): issue operator identification cards (操作者識別カード) and revoke operators.")
         {
             Issue(hub, reader),
