@@ -116,7 +116,8 @@ public static class UsageChart
             // ISO dates and months sort as text.
             UsageDimension.Day => [.. Days(report).Select(d => d.ToString("yyyy-MM-dd", inv)).Union(keys).Order(StringComparer.Ordinal)],
             UsageDimension.Month => [.. Days(report).Select(d => d.ToString("yyyy-MM", inv)).Union(keys).Order(StringComparer.Ordinal)],
-            UsageDimension.HourOfDay => [.. Enumerable.Range(0, 24).Select(h => h.ToString(inv)).Union(keys)
+            // The report's hour keys are two digits, "00" to "23".
+            UsageDimension.HourOfDay => [.. Enumerable.Range(0, 24).Select(h => h.ToString("00", inv)).Union(keys)
                 .OrderBy(k => int.TryParse(k, NumberStyles.None, inv, out var hour) ? hour : int.MaxValue).ThenBy(k => k, StringComparer.Ordinal)],
             _ => [.. keys.Distinct()],
         };

@@ -35,6 +35,12 @@ public sealed class HubOptions
             throw ProvisionException.Refused("HubAddressMissing", "The hub's https address is needed: --hub https://<host>:<port> or CARDAP_HUB.",
                 "ハブの https アドレスが必要です。--hub https://<ホスト>:<ポート> または CARDAP_HUB を指定してください。");
         }
+        return Connect(uri, caPath, certificatePath, keyPath, passphrase);
+    }
+
+    /// <summary>An admin API client over mutual TLS from the files themselves; the caller disposes the channel.</summary>
+    public static (GrpcChannel Channel, Admin.AdminClient Client) Connect(Uri uri, string caPath, string certificatePath, string keyPath, string passphrase)
+    {
         X509Certificate2 ca, client;
         try
         {

@@ -22,8 +22,10 @@ public static class SerilogSetup
     {
         var logDirectory = builder.Configuration["Logging:Directory"] ?? Path.Combine(AppContext.BaseDirectory, "logs");
         var retainedDays = builder.Configuration.GetValue("Logging:RetainedDays", 31);
+        // Off where something else owns the console: the demo narrates there and runs several hosts in one process.
+        var console = builder.Configuration.GetValue("Logging:Console", true);
         builder.Services.AddSerilog((services, logger) =>
-            Configure(logger, appName, logDirectory, retainedDays)
+            Configure(logger, appName, logDirectory, retainedDays, console)
                 .ReadFrom.Configuration(builder.Configuration));
         return builder;
     }
@@ -35,17 +37,22 @@ public static class SerilogSetup
             .WriteTo.Console(outputTemplate: OutputTemplate, standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
 
-    internal static LoggerConfiguration Configure(LoggerConfiguration logger, string appName, string logDirectory, int retainedDays) =>
+    internal static LoggerConfiguration Configure(LoggerConfiguration logger, string appName, string logDirectory, int retainedDays, bool console = true)
+    {
         logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
-            .Enrich.WithProperty("App", appName)
-            .WriteTo.Console(outputTemplate: OutputTemplate)
-            .WriteTo.File(
-                Path.Combine(logDirectory, appName + "-.log"),
-                rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: retainedDays,
-                outputTemplate: OutputTemplate);
+            .Enrich.WithProperty("App", appName);
+        if (console)
+        {
+            logger.WriteTo.Console(outputTemplate: OutputTemplate);
+        }
+        return logger.WriteTo.File(
+            Path.Combine(logDirectory, appName + "-.log"),
+            rollingInterval: RollingInterval.Day,
+            retainedFileCountLimit: retainedDays,
+            outputTemplate: OutputTemplate);
+    }
 }

@@ -76,12 +76,10 @@ public class UsageChartTests
         Assert.Equal(
             Enumerable.Range(-1, 16).Select(Day), // a day on each side of the period, as a stray key could be
             UsageChart.Categories(report, UsageDimension.Day, [Day(14), Day(9), Day(2), Day(-1)]));
-        Assert.Equal(
-            Enumerable.Range(0, 24).Select(h => h.ToString(CultureInfo.InvariantCulture)),
-            UsageChart.Categories(report, UsageDimension.HourOfDay, ["13", "9", "10", "2"]));
-        Assert.Equal(
-            [.. Enumerable.Range(0, 24).Select(h => h.ToString(CultureInfo.InvariantCulture)), "24", "x"],
-            UsageChart.Categories(report, UsageDimension.HourOfDay, ["x", "24", "3"]));
+        // Hours as the report keys them: "00" to "23", each once.
+        var hours = Enumerable.Range(0, 24).Select(h => h.ToString("00", CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(hours, UsageChart.Categories(report, UsageDimension.HourOfDay, ["13", "09", "10", "02"]));
+        Assert.Equal([.. hours, "24", "x"], UsageChart.Categories(report, UsageDimension.HourOfDay, ["x", "24", "03"]));
         Assert.Equal(["2026-03", "2026-04"], UsageChart.Categories(report, UsageDimension.Month, ["2026-03"]));
         Assert.Equal(["seal", "library"], UsageChart.Categories(report, UsageDimension.Service, ["seal", "library", "seal"]));
     }
