@@ -12,8 +12,10 @@
     build   Build the solution (Release, warnings are errors).
     test    Install (Debian, when missing) and start pcscd + vpcd, run every test
             project, stop what it started, and print "N passed, N failed, N skipped".
-    run     The main job on embedded defaults: a municipality, a resident card and an
-            operator card on the in-process virtual reader, identified offline.
+    run     The main job on embedded defaults: the whole system in one process (cardap-demo):
+            a hub on SQLite shared by two municipalities, three terminals with virtual
+            readers provisioned by cardap-provision's code, a scripted day with an outage,
+            and the day's report (CSV, PNG) in artifacts/demo/report. -Serve keeps it up.
     bench   Benchmarks through real pcscd + vpcd and a throw-away PostgreSQL; results go to docs/benchmarks.md.
     clean   Remove build output and test results.
 #>
@@ -21,7 +23,9 @@ param(
     [Parameter(Position = 0)]
     [ValidateSet('build', 'test', 'run', 'bench', 'clean')]
     [string] $Target = 'build',
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    # run: stay up after the scripted day, with the hub's and terminals' addresses printed.
+    [switch] $Serve
 )
 
 $ErrorActionPreference = 'Stop'
@@ -182,7 +186,9 @@ function Invoke-Test {
 }
 
 function Invoke-Run {
-    Invoke-Native 'dotnet' @('run', '--project', (Join-Path $Root 'shared/CardAp.VirtualCard.Cli'), '-c', $Configuration, '--', 'demo', '--output', (Join-Path $Artifacts 'demo'))
+    $arguments = @('run', '--project', (Join-Path $Root 'demo/CardAp.Demo'), '-c', $Configuration, '--', '--output', (Join-Path $Artifacts 'demo'))
+    if ($Serve) { $arguments += '--serve' }
+    Invoke-Native 'dotnet' $arguments
 }
 
 function Invoke-Bench {
