@@ -316,6 +316,8 @@ public sealed class DemoRun : IAsyncDisposable
         {
             output.WriteLine($"  {terminal.Id} {terminal.Name}: terminal API (gRPC, h2c) {terminal.Address}");
         }
+        output.WriteLine("  e.g. / 例: cardap-provision municipality list " +
+            $"--hub {Hub.Address} --hub-ca {_folders.HubCaCertificate} --admin-cert {_folders.AdminCertificate} --admin-key {_folders.AdminKey} --passphrase-file {_folders.PassphraseFile}");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
