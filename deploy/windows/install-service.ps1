@@ -112,6 +112,11 @@ if ($service -and $SourceDir) {
     if (Test-Path $DataDir) {
         $copy = "$DataDir.pre-$stamp"
         Copy-Item -Path $DataDir -Destination $copy -Recurse
+        # A new folder in ProgramData inherits read access for every user: the copy holds personal data.
+        & icacls.exe $copy /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+        if ($LASTEXITCODE -ne 0) {
+            Fail "icacls could not restrict $copy ($LASTEXITCODE); remove or protect it by hand." "icacls で $copy のアクセス権を制限できませんでした（$LASTEXITCODE）。手動で削除または保護してください。"
+        }
         Write-Host "Copied the data folder to $copy before the upgrade."
         Write-Host "更新前にデータフォルダを $copy にコピーしました。"
     }
