@@ -1,9 +1,13 @@
+using CardAp.Edge.Backup;
 using CardAp.Edge.Enrolment;
 using CardAp.Edge.Extensions;
 
-if (args.FirstOrDefault() == EnrolCommand.Name)
+switch (args.FirstOrDefault())
 {
-    return EnrolCommand.Run(args[1..], Console.Out, Console.Error);
+    case EnrolCommand.Name:
+        return EnrolCommand.Run(args[1..], Console.Out, Console.Error);
+    case RestoreCommand.Name:
+        return RestoreCommand.Run(args[1..], Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using CardAp.Hub.Api;
 using CardAp.Hub.Security;
@@ -14,7 +15,7 @@ namespace CardAp.Sync.Tests;
 /// The hub host as a separate OS process (the built cardap-hub.dll) on a port fixed by the caller,
 /// so a test can SIGKILL it and start it again where the edge expects it, on the same database.
 /// </summary>
-internal sealed class HubProcess : IAsyncDisposable
+internal sealed partial class HubProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StderrTail _stderr;
@@ -30,11 +31,15 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>
     /// Starts the hub with <paramref name="pki"/>'s settings on 127.0.0.1:<paramref name="port"/>
-    /// and waits until it answers an administrator over mutual TLS.
+    /// and waits until it answers an administrator over mutual TLS (unless <paramref name="waitUntilServing"/>
+    /// is false). <paramref name="environment"/> adds variables as they are (NOTIFY_SOCKET).
     /// </summary>
-    public static async Task<HubProcess> StartAsync(HubPki pki, int port, IDictionary<string, string?>? overrides = null)
+    public static async Task<HubProcess> StartAsync(HubPki pki, int port, IDictionary<string, string?>? overrides = null,
+        IReadOnlyDictionary<string, string?>? environment = null, bool waitUntilServing = true)
     {
         var hubDll = typeof(CardAp.Hub.Extensions.HubServiceExtensions).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
@@ -55,6 +60,10 @@ internal sealed class HubProcess : IAsyncDisposable
             start.ArgumentList.Add($"--{key}={value}");
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
         var stderr = new StderrTail();
         // Drain the pipes so the child never blocks on a full buffer; keep the end of stderr for failures.
@@ -63,7 +72,10 @@ internal sealed class HubProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var hub = new HubProcess(process, stderr, new Uri($"https://127.0.0.1:{port}"));
-        await hub.WaitReadyAsync(pki);
+        if (waitUntilServing)
+        {
+            await hub.WaitReadyAsync(pki);
+        }
         return hub;
     }
 
@@ -96,6 +108,29 @@ internal sealed class HubProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>What systemd sends on stop: SIGTERM, the host's graceful shutdown.</summary>
+    public void Terminate()
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A channel presenting <paramref name="clientCertificate"/> and trusting only <paramref name="hubCa"/> for the server.</summary>
@@ -138,6 +173,9 @@ internal sealed class HubProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 
     private sealed class StderrTail
     {

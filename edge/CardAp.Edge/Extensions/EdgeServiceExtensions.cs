@@ -10,6 +10,7 @@ using CardAp.Edge.Readers;
 using CardAp.Edge.Services;
 using CardAp.Edge.Store;
 using CardAp.Edge.Trust;
+using CardAp.Shared.Hosting;
 using CardAp.Shared.Logging;
 using CardAp.VirtualCard.InProcess;
 using Microsoft.Extensions.Options;
@@ -18,9 +19,14 @@ namespace CardAp.Edge.Extensions;
 
 public static class EdgeServiceExtensions
 {
-    /// <summary>Everything the edge host runs: logging, options, store, readers, sessions, services, gRPC.</summary>
+    /// <summary>The edge's name as a systemd unit and as a Windows service.</summary>
+    public const string ServiceName = "cardap-edge";
+
+    /// <summary>Everything the edge host runs: service manager, logging, options, store, readers, sessions, services, gRPC.</summary>
     public static IHostApplicationBuilder AddEdgeServices(this IHostApplicationBuilder builder)
     {
+        // First: as a Windows service it sets the current directory that relative settings resolve against.
+        builder.AddCardApServiceManager(ServiceName);
         builder.AddEnrolmentSettings();
         builder.AddCardApSerilog("edge");
         builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateOnStart();

@@ -4,6 +4,7 @@ using CardAp.Hub.Options;
 using CardAp.Hub.Security;
 using CardAp.Hub.Store;
 using CardAp.Hub.Validation;
+using CardAp.Shared.Hosting;
 using CardAp.Shared.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -19,9 +20,14 @@ public static class HubServiceExtensions
     /// </summary>
     public const int MaxRequestBytes = 4 * 1024 * 1024;
 
-    /// <summary>Everything the hub host runs: logging, options, mutual TLS, caller identity, gRPC, health.</summary>
+    /// <summary>The hub's name as a systemd unit and as a Windows service.</summary>
+    public const string ServiceName = "cardap-hub";
+
+    /// <summary>Everything the hub host runs: service manager, logging, options, mutual TLS, caller identity, gRPC, health.</summary>
     public static IHostApplicationBuilder AddHubServices(this IHostApplicationBuilder builder)
     {
+        // First: as a Windows service it sets the current directory that relative settings resolve against.
+        builder.AddCardApServiceManager(ServiceName);
         builder.AddCardApSerilog("hub");
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();

@@ -32,6 +32,8 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Writes the master-data snapshot a site is brought up with.</summary>
     public static string WriteSnapshot(string directory, IEnumerable<MasterChange> rows)
     {
@@ -55,9 +57,13 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts cardap-edge.dll on <paramref name="directory"/>. <paramref name="snapshot"/> null: no initial
-    /// master data (a terminal that gets it by sync). <paramref name="settings"/> ("Section:Key") override the defaults.
+    /// master data (a terminal that gets it by sync). <paramref name="settings"/> ("Section:Key") override the defaults;
+    /// <paramref name="environment"/> adds variables as they are (NOTIFY_SOCKET). With <paramref name="workingDirectory"/>
+    /// the process starts there and gets <paramref name="directory"/> as --contentRoot, as a service manager may start it.
+    /// <paramref name="waitUntilServing"/> false returns at once, for a caller that learns readiness another way.
     /// </summary>
-    public static async Task<EdgeProcess> StartAsync(string directory, string? snapshot, TimeSpan? shutdownDeadline = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<EdgeProcess> StartAsync(string directory, string? snapshot, TimeSpan? shutdownDeadline = null, IReadOnlyDictionary<string, string?>? settings = null,
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, bool waitUntilServing = true)
     {
         var port = FreePort();
         // Not typeof(Program): a test project that also references the hub sees two global Program classes.
@@ -66,8 +72,13 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = directory,
+            WorkingDirectory = workingDirectory ?? directory,
         };
+        if (workingDirectory is not null)
+        {
+            start.ArgumentList.Add("--contentRoot");
+            start.ArgumentList.Add(directory);
+        }
         var env = start.Environment;
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Edge__Municipality"] = "131016";
@@ -86,6 +97,10 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         {
             env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            env[name] = value;
+        }
         var process = Process.Start(start)!;
         // Drain the pipes so the child never blocks on a full buffer.
         process.OutputDataReceived += (_, _) => { };
@@ -93,7 +108,10 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var edge = new EdgeProcess(process, port);
-        await edge.WaitReadyAsync();
+        if (waitUntilServing)
+        {
+            await edge.WaitReadyAsync();
+        }
         return edge;
     }
 
