@@ -50,14 +50,14 @@ function Invoke-Privileged([string] $File, [string[]] $Arguments) {
 # Debian packages the tests need; installed only when missing, so a prepared machine pays nothing.
 function Install-TestPrerequisites {
     if (-not $IsLinux) { Write-Host 'Not Linux: expecting a PC/SC service (WinSCard) to be present.'; return }
-    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc'; 'postgresql' = 'postgresql' }
+    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc'; 'postgresql' = 'postgresql'; 'chromium' = 'chromium' }
     $missing = @($needed.Keys | Where-Object {
             $status = & dpkg-query -W -f='${Status}' $_ 2>$null
             $LASTEXITCODE -ne 0 -or $status -notlike '*install ok installed*'
         })
     if ($missing.Count -eq 0) { return }
     if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
-        throw "Missing $($missing -join ', ') and no apt-get to install them: install pcscd, vsmartcard-vpcd and opensc by hand."
+        throw "Missing $($missing -join ', ') and no apt-get to install them: install them by hand."
     }
     Write-Host "Installing $($missing -join ', ') ..."
     $env:DEBIAN_FRONTEND = 'noninteractive'
@@ -159,6 +159,8 @@ function Invoke-Test {
         $postgres = Start-Postgres
         $ownsPcscd = Start-Pcscd
         $env:CARDAP_REQUIRE_PCSCD = '1'
+        # The screens' tests drive Debian's chromium (installed above) and must not skip.
+        $env:CARDAP_REQUIRE_BROWSER = '1'
         $env:CARDAP_PCSCD_OWNED = if ($ownsPcscd) { '1' } else { '0' }
         # One test assembly at a time: pcscd's vpcd slots are shared by every project that uses them.
         & dotnet test (Join-Path $Root 'CardAp.sln') -c $Configuration --no-build --nologo -m:1 `
