@@ -30,8 +30,8 @@ if (args.Contains("--sync-only"))
 }
 // "--load-only": just the load run (no PC/SC needed), N terminals pushing to one hub process on
 // PostgreSQL; with "--output <file>" its section of that file is replaced (or appended).
-// "--load-terminals 10,100,1000", "--load-records N" (transactions a round, all terminals together)
-// and "--load-rounds N" change the plan.
+// "--load-terminals 10,100,1000", "--load-records N" (transactions a round, all terminals together),
+// "--load-rounds N" and "--load-largest-rounds N" (rounds of the largest level) change the plan.
 if (args.Contains("--load-only"))
 {
     var section = await LoadBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"), LoadPlanOf(args));
@@ -54,7 +54,8 @@ static LoadPlan LoadPlanOf(string[] args)
     var terminals = args.SkipWhile(a => a != "--load-terminals").Skip(1).FirstOrDefault() is { } list
         ? list.Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList()
         : defaults.Terminals;
-    return new LoadPlan(terminals, Option(args, "--load-records") ?? defaults.TransactionsPerRound, Option(args, "--load-rounds") ?? defaults.Rounds);
+    return new LoadPlan(terminals, Option(args, "--load-records") ?? defaults.TransactionsPerRound, Option(args, "--load-rounds") ?? defaults.Rounds,
+        Option(args, "--load-largest-rounds") ?? defaults.LargestLevelRounds);
 }
 
 static int? Option(string[] args, string name) =>
