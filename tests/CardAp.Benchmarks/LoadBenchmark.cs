@@ -476,9 +476,13 @@ internal static partial class LoadBenchmark
         return lines;
     }
 
-    /// <summary>The garbage collector cardap-hub runs with, from its runtimeconfig.json as built.</summary>
+    /// <summary>The garbage collector cardap-hub runs with: its runtimeconfig.json as built, unless the environment it inherits says otherwise.</summary>
     private static string HubGc()
     {
+        if (Environment.GetEnvironmentVariable("DOTNET_gcServer") is { Length: > 0 } setting)
+        {
+            return setting == "0" ? "workstation GC, DOTNET_gcServer=0" : $"server GC, DOTNET_gcServer={setting}";
+        }
         var config = Path.ChangeExtension(typeof(CardAp.Hub.Extensions.HubServiceExtensions).Assembly.Location, ".runtimeconfig.json");
         if (!File.Exists(config))
         {
