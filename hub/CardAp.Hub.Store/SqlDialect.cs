@@ -14,6 +14,12 @@ namespace CardAp.Hub.Store;
 /// </summary>
 internal abstract class SqlDialect
 {
+    /// <summary>PostgreSQL: the hub's connection pool unless the connection string sizes it (Maximum Pool Size).</summary>
+    public const int PostgresDefaultMaxPoolSize = 16;
+
+    /// <summary>PostgreSQL: how long opening a connection may wait, pool included, unless the connection string says (Timeout), in seconds.</summary>
+    public const int PostgresDefaultTimeoutSeconds = 30;
+
     public abstract HubEngine Engine { get; }
 
     /// <summary>The folder of this engine's migrations (embedded resources migrations/{folder}/NNNN_name.sql).</summary>
@@ -135,6 +141,14 @@ internal abstract class SqlDialect
         // The hub runs the same few statements all day (a push is hundreds of the same INSERT):
         // prepared once per pooled connection, PostgreSQL stops planning each of them again.
         // A connection string that sets Max Auto Prepare itself keeps its value.
+        //
+        // Npgsql's default pool of 100 is PostgreSQL's default max_connections: under 1,000 terminals
+        // pushing at once one hub took every connection the server had ("sorry, too many clients
+        // already", calls failed) and a hundred backends on a few cores only slowed each other down
+        // (docs/benchmarks.md, load run). A smaller pool leaves room for the other hub instances and
+        // tools, and a call beyond it waits its turn for a connection instead: up to Timeout, and no
+        // longer than its caller waits (the call's deadline cancels the open). 30 s is the edge's own
+        // call deadline. A connection string that sets either keeps its value.
         public override DbConnection CreateConnection(string connectionString)
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
@@ -142,6 +156,16 @@ internal abstract class SqlDialect
             {
                 builder.MaxAutoPrepare = 64;
                 builder.AutoPrepareMinUsages = 2;
+            }
+            // The builder names each keyword it was given by its canonical name, whichever synonym was used.
+            var given = builder.Keys.Cast<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+            if (!given.Contains("Maximum Pool Size"))
+            {
+                builder.MaxPoolSize = Math.Max(PostgresDefaultMaxPoolSize, builder.MinPoolSize);
+            }
+            if (!given.Contains("Timeout"))
+            {
+                builder.Timeout = PostgresDefaultTimeoutSeconds;
             }
             return new NpgsqlConnection(builder.ToString());
         }

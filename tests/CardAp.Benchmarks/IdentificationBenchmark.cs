@@ -67,7 +67,8 @@ internal static class IdentificationBenchmark
         var edge = EdgeTransactionBenchmark.Run().Prepend(endToEnd.ToRow()).ToList();
         var hub = await HubReportBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"));
         var sync = await SyncCatchUpBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"));
-        var report = Report(results, edge, hub, sync);
+        var load = await LoadBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"));
+        var report = Report(results, edge, hub, sync, load);
         Console.WriteLine(report);
         if (output is not null)
         {
@@ -99,7 +100,7 @@ internal static class IdentificationBenchmark
         }
     }
 
-    private static string Report(IReadOnlyList<Measurement> results, IReadOnlyList<string> edge, IReadOnlyList<string> hub, IReadOnlyList<string> sync)
+    private static string Report(IReadOnlyList<Measurement> results, IReadOnlyList<string> edge, IReadOnlyList<string> hub, IReadOnlyList<string> sync, IReadOnlyList<string> load)
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
@@ -157,6 +158,7 @@ internal static class IdentificationBenchmark
         lines.AddRange(hub);
         lines.Add("");
         lines.AddRange(sync);
+        lines.AddRange(load);
         return string.Join(Environment.NewLine, lines);
     }
 

@@ -28,7 +28,35 @@ if (args.Contains("--sync-only"))
     }
     return 0;
 }
+// "--load-only": just the load run (no PC/SC needed), N terminals pushing to one hub process on
+// PostgreSQL; with "--output <file>" its section of that file is replaced (or appended).
+// "--load-terminals 10,100,1000", "--load-records N" (transactions a round, all terminals together),
+// "--load-rounds N" and "--load-largest-rounds N" (rounds of the largest level) change the plan.
+if (args.Contains("--load-only"))
+{
+    var section = await LoadBenchmark.RunAsync(Environment.GetEnvironmentVariable("CARDAP_POSTGRES"), LoadPlanOf(args));
+    foreach (var line in section)
+    {
+        Console.WriteLine(line);
+    }
+    if (args.SkipWhile(a => a != "--output").Skip(1).FirstOrDefault() is { } output)
+    {
+        LoadBenchmark.WriteSection(output, section);
+        Console.WriteLine($"Written to {output}");
+    }
+    return 0;
+}
 return await IdentificationBenchmark.RunAsync(args);
+
+static LoadPlan LoadPlanOf(string[] args)
+{
+    var defaults = LoadPlan.Default;
+    var terminals = args.SkipWhile(a => a != "--load-terminals").Skip(1).FirstOrDefault() is { } list
+        ? list.Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList()
+        : defaults.Terminals;
+    return new LoadPlan(terminals, Option(args, "--load-records") ?? defaults.TransactionsPerRound, Option(args, "--load-rounds") ?? defaults.Rounds,
+        Option(args, "--load-largest-rounds") ?? defaults.LargestLevelRounds);
+}
 
 static int? Option(string[] args, string name) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;

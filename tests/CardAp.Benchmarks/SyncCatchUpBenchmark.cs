@@ -133,31 +133,8 @@ internal static class SyncCatchUpBenchmark
         }
     }
 
-    /// <summary>Replaces this section in <paramref name="path"/> (from its title to the next "## " or the end), or appends it.</summary>
-    public static void WriteSection(string path, IReadOnlyList<string> section)
-    {
-        var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : ["# Benchmarks", ""];
-        var start = lines.FindIndex(l => l.TrimEnd() == SectionTitle);
-        if (start < 0)
-        {
-            if (lines.Count > 0 && lines[^1].Length > 0)
-            {
-                lines.Add("");
-            }
-            lines.AddRange(section);
-        }
-        else
-        {
-            var end = lines.FindIndex(start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
-            lines.RemoveRange(start, (end < 0 ? lines.Count : end) - start);
-            lines.InsertRange(start, end < 0 ? section : [.. section, ""]);
-        }
-        while (lines.Count > 1 && lines[^1].Length == 0 && lines[^2].Length == 0)
-        {
-            lines.RemoveAt(lines.Count - 1);
-        }
-        File.WriteAllText(path, string.Join(Environment.NewLine, lines) + (lines[^1].Length == 0 ? "" : Environment.NewLine));
-    }
+    /// <summary>Replaces this section in <paramref name="path"/>, or appends it (<see cref="ReportSection.Write"/>).</summary>
+    public static void WriteSection(string path, IReadOnlyList<string> section) => ReportSection.Write(path, SectionTitle, section);
 
     private static async Task<EngineResult> RunEngineAsync(string engineName, HubEngine engine, string connectionString, string folder,
         string backlog, List<string> warmUpBacklogs, WireSize wire, List<CatchUpMasterRow> master)
@@ -286,7 +263,7 @@ internal static class SyncCatchUpBenchmark
 
     // ---- Up ----
 
-    private static void WriteBacklog(string path, string terminal, int count)
+    internal static void WriteBacklog(string path, string terminal, int count)
     {
         using var database = OpenEdge(path, terminal);
         var records = new LocalRecords(database);
@@ -667,7 +644,7 @@ internal static class SyncCatchUpBenchmark
 
     // ---- Helpers ----
 
-    private static EdgeDatabase OpenEdge(string path, string terminal) =>
+    internal static EdgeDatabase OpenEdge(string path, string terminal) =>
         new(Microsoft.Extensions.Options.Options.Create(new EdgeStoreOptions { DatabasePath = path, TerminalId = terminal, DailyBackup = false }),
             NullLogger<EdgeDatabase>.Instance);
 
@@ -730,7 +707,7 @@ internal static class SyncCatchUpBenchmark
         return (long)command.ExecuteScalar()!;
     }
 
-    private static long PeakRssKb(int pid)
+    internal static long PeakRssKb(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"/proc/{pid}/status has no VmHWM line.");
@@ -745,10 +722,10 @@ internal static class SyncCatchUpBenchmark
         }
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private static async Task ExecutePostgresAsync(string connectionString, string sql)
+    internal static async Task ExecutePostgresAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -756,7 +733,7 @@ internal static class SyncCatchUpBenchmark
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<string> PostgresVersionAsync(string connectionString)
+    internal static async Task<string> PostgresVersionAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -950,18 +927,6 @@ internal static class SyncCatchUpBenchmark
     private static string I(FormattableString text) => FormattableString.Invariant(text);
 
     // ---- Results ----
-
-    private sealed record TerminalFiles(string Ca, string Certificate, string Key)
-    {
-        public static TerminalFiles Write(HubPki pki, string directory, string terminal)
-        {
-            Directory.CreateDirectory(directory);
-            using var certificate = pki.Ca.IssueTerminalCertificate(terminal);
-            var files = new TerminalFiles(pki.CaCertificatePath, Path.Combine(directory, "terminal.pem"), Path.Combine(directory, "terminal.key"));
-            CertificatePem.Write(certificate, files.Certificate, files.Key);
-            return files;
-        }
-    }
 
     private sealed record WireSize(IReadOnlyList<PushRequest> Batches, IReadOnlyDictionary<string, (long Records, long Raw, long Gzip)> Sizes, int BatchSize);
 
