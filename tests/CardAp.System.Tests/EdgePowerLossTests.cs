@@ -40,7 +40,7 @@ public sealed class EdgePowerLossTests(PcscdFixture pcscd, CentralIt centre)
             }
             Assert.True(++kills <= 8, $"eight kills in a row came after the answer: {world.Context}");
             var call = library.Client.ExecuteAsync(request, cancellationToken: Cancel).ResponseAsync;
-            await Task.Delay(random.Next(0, 20), Cancel);
+            await Task.Delay(random.Next(0, 10), Cancel);
             await library.KillAsync();
             try
             {

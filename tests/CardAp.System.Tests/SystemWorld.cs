@@ -122,32 +122,46 @@ internal sealed class SystemWorld : IAsyncDisposable
         {
             await world.StartHubAsync();
             world.Note("hub started");
-            await world.CreateMunicipalitiesAsync();
-            world.Note("municipalities created");
-            // Enrolment runs the tool and the edge as processes; the master data goes in meanwhile.
-            var plans = new[] { LibraryPlan, ShelterPlan, CounterPlan };
-            var enrolments = plans.Select((plan, i) =>
+            // Each step waits only for what it needs, so the tool's, the edges' and the hub's work overlap:
+            // a terminal is enrolled once its municipality exists and starts once enrolled.
+            var municipalities = new Dictionary<string, Task>
+            {
+                [Chiyoda] = world.CreateMunicipalityAsync(Chiyoda, "千代田区"),
+                [Sapporo] = world.CreateMunicipalityAsync(Sapporo, "札幌市"),
+            };
+            var terminals = new[] { LibraryPlan, ShelterPlan, CounterPlan }.Select(async (plan, i) =>
             {
                 var settings = new Dictionary<string, string?>(EdgeSettings);
                 foreach (var (key, value) in edgeSettings?.Invoke(plan) ?? new Dictionary<string, string?>())
                 {
                     settings[key] = value;
                 }
-                return EdgeTerminal.EnrolAsync(plan, world.Root, centre, world.HubAddress, seed + i, settings);
+                await municipalities[plan.Municipality];
+                var terminal = await EdgeTerminal.EnrolAsync(plan, world.Root, centre, world.HubAddress, seed + i, settings);
+                try
+                {
+                    await terminal.StartAsync(operatorRemovals: 0);
+                }
+                catch
+                {
+                    await terminal.DisposeAsync();
+                    throw;
+                }
+                return terminal;
             }).ToList();
             try
             {
+                await Task.WhenAll(municipalities.Values);
+                world.Note("municipalities created");
                 await world.PutMasterDataAsync();
-                await Task.WhenAll(enrolments);
+                await Task.WhenAll(terminals);
             }
             finally
             {
-                // Also when one failed: the others' proxies must be disposed with the world.
-                await Task.WhenAll(enrolments.Select(e => e.ContinueWith(_ => { }, TaskScheduler.Default)));
-                world._terminals.AddRange(enrolments.Where(e => e.IsCompletedSuccessfully).Select(e => e.Result));
+                // Also when one failed: the others must be disposed with the world.
+                await Task.WhenAll(terminals.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+                world._terminals.AddRange(terminals.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             }
-            world.Note("terminals enrolled");
-            await Task.WhenAll(world._terminals.Select(t => t.StartAsync(world._operatorRemovals)));
             world.Note("terminals running");
             await world.WaitUntilSyncedAsync();
             world.Note("started");
@@ -205,13 +219,9 @@ internal sealed class SystemWorld : IAsyncDisposable
         Note("hub restarted");
     }
 
-    /// <summary>Both municipalities on the hub with their issuing keys, by the tool.</summary>
-    private async Task CreateMunicipalitiesAsync()
-    {
-        await Task.WhenAll(
-            _centre.RequireAsync(["municipality", "create", "--municipality", Chiyoda, "--name", "千代田区", "--keys", Keys, .. _centre.HubOptions(HubAddress)]),
-            _centre.RequireAsync(["municipality", "create", "--municipality", Sapporo, "--name", "札幌市", "--keys", Keys, .. _centre.HubOptions(HubAddress)]));
-    }
+    /// <summary>A municipality on the hub with its issuing key, by the tool.</summary>
+    private Task CreateMunicipalityAsync(string code, string name) =>
+        _centre.RequireAsync(["municipality", "create", "--municipality", code, "--name", name, "--keys", Keys, .. _centre.HubOptions(HubAddress)]);
 
     /// <summary>Central IT's master data (admin API) and the cards of residents and operators.</summary>
     private async Task PutMasterDataAsync()
