@@ -316,7 +316,7 @@ internal sealed class SystemWorld : IAsyncDisposable
     }
 
     /// <summary>Writes a transaction the terminal acknowledged into the ledger, after checking the reply is for this resident.</summary>
-    public OperationReply Acknowledged(EdgeTerminal terminal, Resident resident, OperationRequest request, OperationReply reply, bool? offline = null)
+    public OperationReply Acknowledged(EdgeTerminal terminal, Resident resident, OperationRequest request, OperationReply reply)
     {
         Assert.True(resident.CardNumber == reply.CardRef, $"{terminal} answered {request.RequestId} for card {reply.CardRef}, not {resident}: {Context}");
         var member = resident.Members.GetValueOrDefault(request.Service);
@@ -326,7 +326,7 @@ internal sealed class SystemWorld : IAsyncDisposable
             Assert.True(member == reply.Member, $"{terminal} answered {request.RequestId} with member {reply.Member}, not {member}: {Context}");
         }
         Ledger.Done(new ExpectedTransaction(terminal.TerminalId, request.RequestId, request.Service, request.Operation, reply.CardRef,
-            string.IsNullOrEmpty(reply.Member) ? null : reply.Member, offline ?? terminal.CutOff));
+            string.IsNullOrEmpty(reply.Member) ? null : reply.Member, terminal.CutOff));
         return reply;
     }
 
