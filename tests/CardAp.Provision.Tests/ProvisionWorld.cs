@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using CardAp.Hub.Api;
@@ -117,42 +116,8 @@ public class ProvisionWorld(params string[] municipalities) : IAsyncLifetime
     public Task<Run> ProvisionAsync(params string[] args) => ProvisionAsync(new Dictionary<string, string?>(), args);
 
     /// <summary>Runs cardap-provision (with --passphrase-file) as a process with extra environment variables.</summary>
-    public async Task<Run> ProvisionAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cardap-provision.dll"));
-        start.ArgumentList.Add("--passphrase-file");
-        start.ArgumentList.Add(PassphraseFile);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        // Nothing from the test runner's own environment decides for the tool.
-        foreach (var variable in new[] { ProtectedKeys.PassphraseVariable, PinInput.PinVariable, ReaderOptions.ReaderVariable, "CARDAP_HUB", "CARDAP_HUB_CA", "CARDAP_ADMIN_CERT", "CARDAP_ADMIN_KEY" })
-        {
-            start.Environment.Remove(variable);
-        }
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync(Cancel);
-        var error = process.StandardError.ReadToEndAsync(Cancel);
-        await process.WaitForExitAsync(Cancel);
-        return new Run(process.ExitCode, await output, await error);
-    }
+    public Task<Run> ProvisionAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        ProvisionProcess.RunAsync(PassphraseFile, environment, args, Cancel);
 
     public static void Require(Run run) => Assert.True(run.ExitCode == 0, run.ToString());
-}
-
-/// <summary>One run of cardap-provision: exit code, standard output (one JSON object with --json) and standard error.</summary>
-public sealed record Run(int ExitCode, string Output, string Error)
-{
-    public JsonObject? Json => Output.TrimStart().StartsWith('{') ? JsonNode.Parse(Output)!.AsObject() : null;
-
-    public string? Reason => (string?)Json?["reason"];
-
-    public override string ToString() => $"exit {ExitCode}: {Output} {Error}";
 }

@@ -401,13 +401,12 @@ public sealed class CrashTests
     /// <summary>The killed hub's database: SQLite in the PKI folder, or a PostgreSQL database of its own (dropped at the end).</summary>
     private sealed class CrashHubDatabase : IAsyncDisposable
     {
-        private readonly string? _server;
-        private readonly string? _name;
+        private readonly PostgresTestDatabase? _postgres;
         private readonly string? _sqlitePath;
 
-        private CrashHubDatabase(Dictionary<string, string?> settings, string? server, string? name, string? sqlitePath)
+        private CrashHubDatabase(Dictionary<string, string?> settings, PostgresTestDatabase? postgres, string? sqlitePath)
         {
-            (Settings, _server, _name, _sqlitePath) = (settings, server, name, sqlitePath);
+            (Settings, _postgres, _sqlitePath) = (settings, postgres, sqlitePath);
         }
 
         public Dictionary<string, string?> Settings { get; }
@@ -417,26 +416,14 @@ public sealed class CrashTests
             if (engine == HubEngine.Sqlite)
             {
                 var path = Path.Combine(pki.Directory, "hub.db");
-                return new CrashHubDatabase([], null, null, path);
+                return new CrashHubDatabase([], null, path);
             }
-            var server = Environment.GetEnvironmentVariable("CARDAP_POSTGRES");
-            if (string.IsNullOrWhiteSpace(server))
-            {
-                Assert.False(Environment.GetEnvironmentVariable("CARDAP_REQUIRE_POSTGRES") == "1", "CARDAP_REQUIRE_POSTGRES=1 but CARDAP_POSTGRES is not set");
-                Assert.Skip("PostgreSQL is not configured: set CARDAP_POSTGRES or run `dotnet pwsh build.ps1 test`");
-            }
-            var name = "cardap_crash_" + Guid.NewGuid().ToString("N");
-            await using (var connection = new NpgsqlConnection(server))
-            {
-                await connection.OpenAsync(Cancel);
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-                await create.ExecuteNonQueryAsync(Cancel);
-            }
+            var postgres = await PostgresTestDatabase.CreateAsync("cardap_crash_", Cancel);
             return new CrashHubDatabase(new Dictionary<string, string?>
             {
                 ["Hub:Database:Engine"] = nameof(HubEngine.PostgreSql),
-                ["Hub:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString(),
-            }, server, name, null);
+                ["Hub:Database:ConnectionString"] = postgres.ConnectionString,
+            }, postgres, null);
         }
 
         /// <summary>"ok" when the database survived the kill intact (SQLite's own check; PostgreSQL recovers by its WAL, checked by opening it).</summary>
@@ -450,7 +437,7 @@ public sealed class CrashTests
                 command.CommandText = "PRAGMA integrity_check";
                 return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "(null)";
             }
-            using var postgres = new NpgsqlConnection(Settings["Hub:Database:ConnectionString"]);
+            using var postgres = new NpgsqlConnection(_postgres!.ConnectionString);
             postgres.Open();
             using var count = new NpgsqlCommand("SELECT count(*) FROM sync_streams", postgres);
             return count.ExecuteScalar() is long ? "ok" : "sync_streams unreadable";
@@ -458,15 +445,10 @@ public sealed class CrashTests
 
         public async ValueTask DisposeAsync()
         {
-            if (_server is null)
+            if (_postgres is not null)
             {
-                return;
+                await _postgres.DisposeAsync();
             }
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_server);
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
         }
     }
 

@@ -41,24 +41,36 @@ internal sealed partial class HubProcess : IAsyncDisposable
     public static async Task<HubProcess> StartAsync(HubPki pki, int port, IDictionary<string, string?>? overrides = null,
         IReadOnlyDictionary<string, string?>? environment = null, bool waitUntilServing = true)
     {
+        var settings = pki.Settings();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        using var certificate = pki.Ca.IssueAdminCertificate("it-probe", CallerRole.CentralIt, [MunicipalityFixture.Chiyoda]);
+        return await StartAsync(settings, pki.Directory, port, address => Channel(address, pki.Ca.Certificate, certificate), environment, waitUntilServing);
+    }
+
+    /// <summary>
+    /// Starts the hub with <paramref name="settings"/> ("Section:Key", its certificates and database) on
+    /// 127.0.0.1:<paramref name="port"/> in <paramref name="workingDirectory"/>, and waits until it answers
+    /// WhoAmI on a channel from <paramref name="connectAdmin"/> (an administrator of the hub's CA).
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string workingDirectory, int port, Func<Uri, GrpcChannel> connectAdmin,
+        IReadOnlyDictionary<string, string?>? environment = null, bool waitUntilServing = true)
+    {
         var hubDll = typeof(CardAp.Hub.Extensions.HubServiceExtensions).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = pki.Directory,
+            WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(hubDll);
-        var settings = pki.Settings();
-        settings["Hub:ListenUrl"] = $"https://127.0.0.1:{port}";
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settings.Where(s => s.Key != "Hub:ListenUrl"))
         {
             start.ArgumentList.Add($"--{key}={value}");
         }
+        start.ArgumentList.Add($"--Hub:ListenUrl=https://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -74,15 +86,22 @@ internal sealed partial class HubProcess : IAsyncDisposable
         var hub = new HubProcess(process, stderr, new Uri($"https://127.0.0.1:{port}"));
         if (waitUntilServing)
         {
-            await hub.WaitReadyAsync(pki);
+            try
+            {
+                await hub.WaitReadyAsync(connectAdmin);
+            }
+            catch
+            {
+                await hub.DisposeAsync();
+                throw;
+            }
         }
         return hub;
     }
 
-    private async Task WaitReadyAsync(HubPki pki)
+    private async Task WaitReadyAsync(Func<Uri, GrpcChannel> connectAdmin)
     {
-        using var certificate = pki.Ca.IssueAdminCertificate("it-probe", CallerRole.CentralIt, [MunicipalityFixture.Chiyoda]);
-        using var channel = Channel(Address, pki.Ca.Certificate, certificate);
+        using var channel = connectAdmin(Address);
         var admin = new Admin.AdminClient(channel);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

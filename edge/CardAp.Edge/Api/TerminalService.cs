@@ -36,6 +36,7 @@ public sealed class TerminalService(
     BackupService backup,
     SyncBackgroundService sync,
     Microsoft.Extensions.Options.IOptions<EdgeStoreOptions> storeOptions,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock) : Terminal.TerminalBase
 {
     // A status figure, not a list: beyond this many the clerk's next step is the same (call IT).
@@ -43,9 +44,12 @@ public sealed class TerminalService(
 
     public override async Task WatchReaders(WatchReadersRequest request, IServerStreamWriter<ReaderEventMessage> responseStream, ServerCallContext context)
     {
+        // A front-end watches all day, and a graceful shutdown waits for open calls: the watch ends
+        // when the host starts stopping, or the UPS's shutdown would wait its whole deadline for it.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await foreach (var e in readerEvents.SubscribeAsync(context.CancellationToken))
+            await foreach (var e in readerEvents.SubscribeAsync(watching.Token))
             {
                 await responseStream.WriteAsync(new ReaderEventMessage
                 {
@@ -53,12 +57,12 @@ public sealed class TerminalService(
                     Reader = e.ReaderName,
                     Atr = Google.Protobuf.ByteString.CopyFrom(e.Atr ?? []),
                     At = Timestamp.FromDateTimeOffset(e.At),
-                }, context.CancellationToken);
+                }, watching.Token);
             }
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (watching.IsCancellationRequested)
         {
-            // the front-end went away
+            // the front-end went away, or the terminal is shutting down: the stream simply ends
         }
     }
 

@@ -102,6 +102,34 @@ public sealed class DurabilityTests(PcscdFixture pcscd) : IAsyncLifetime
         Assert.True(!wal.Exists || wal.Length == 0, $"WAL left with {(wal.Exists ? wal.Length : 0)} bytes");
     }
 
+    [Fact]
+    public async Task Sigterm_with_a_front_end_watching_the_readers_ends_at_once_not_at_the_deadline()
+    {
+        // A counter app watches the readers all day; the UPS's shutdown must not wait the deadline out for it.
+        var deadline = TimeSpan.FromSeconds(30);
+        await using var edge = await EdgeProcess.StartAsync(_directory.FullName, _snapshot, deadline);
+        using var watch = edge.Client.WatchReaders(new WatchReadersRequest(), cancellationToken: Cancel);
+        Assert.True(await watch.ResponseStream.MoveNext(Cancel), "the watch gave no first event");
+        var session = await SignInAsync(edge);
+        await edge.Client.ExecuteAsync(Accrue(session, "before-shutdown"), cancellationToken: Cancel);
+
+        var signalled = DateTime.UtcNow;
+        edge.Terminate();
+        Assert.True(await edge.WaitForExitAsync(deadline + TimeSpan.FromSeconds(5)), "the edge did not exit within its shutdown deadline");
+        var took = DateTime.UtcNow - signalled;
+        Assert.True(took < TimeSpan.FromSeconds(10), $"the edge took {took.TotalSeconds:0.0} s to stop with a reader watch open (deadline {deadline.TotalSeconds:0} s)");
+        // The watch ended with the host rather than being cut when the process went.
+        var ended = await Record.ExceptionAsync(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(Cancel))
+            {
+            }
+        });
+        Assert.True(ended is null, $"the watch did not end cleanly: {ended?.Message}");
+        var wal = new FileInfo(Path.Combine(_directory.FullName, "edge.db-wal"));
+        Assert.True(!wal.Exists || wal.Length == 0, $"WAL left with {(wal.Exists ? wal.Length : 0)} bytes");
+    }
+
     private async Task<string> SignInAsync(EdgeProcess edge) =>
         (await edge.Client.SignInAsync(new SignInRequest { Reader = EdgeWorld.OperatorReader, Pin = "1111" }, cancellationToken: Cancel)).Session;
 

@@ -16,6 +16,7 @@ namespace CardAp.Edge.Tests.Durability;
 internal sealed partial class EdgeProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly Queue<string> _stderr = new();
 
     private EdgeProcess(Process process, int port)
     {
@@ -102,15 +103,23 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
             env[name] = value;
         }
         var process = Process.Start(start)!;
-        // Drain the pipes so the child never blocks on a full buffer.
+        var edge = new EdgeProcess(process, port);
+        // Drain the pipes so the child never blocks on a full buffer; keep the end of stderr for failures.
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => edge.KeepError(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var edge = new EdgeProcess(process, port);
         if (waitUntilServing)
         {
-            await edge.WaitReadyAsync();
+            try
+            {
+                await edge.WaitReadyAsync();
+            }
+            catch
+            {
+                await edge.DisposeAsync();
+                throw;
+            }
         }
         return edge;
     }
@@ -122,7 +131,7 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"cardap-edge exited with code {_process.ExitCode} during start-up.");
+                throw new InvalidOperationException($"cardap-edge exited with code {_process.ExitCode} during start-up: {Errors}");
             }
             try
             {
@@ -132,6 +141,34 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
             catch (Grpc.Core.RpcException) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>The last lines the process wrote to stderr.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return string.Join(Environment.NewLine, _stderr);
+            }
+        }
+    }
+
+    private void KeepError(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_stderr)
+        {
+            _stderr.Enqueue(line);
+            if (_stderr.Count > 40)
+            {
+                _stderr.Dequeue();
             }
         }
     }

@@ -2,8 +2,9 @@ using CardAp.Card.Application;
 using CardAp.Card.Verification;
 using CardAp.VirtualCard;
 using CardAp.VirtualCard.Vpcd;
+using Xunit;
 
-namespace CardAp.Provision.Tests.Cards;
+namespace CardAp.Testing;
 
 /// <summary>Puts virtual cards into vpcd's two readers for one test and takes them out again at the end.</summary>
 public sealed class ReaderSlots(PcscdFixture pcscd) : IAsyncDisposable
@@ -44,47 +45,5 @@ public sealed class ReaderSlots(PcscdFixture pcscd) : IAsyncDisposable
         {
             await RemoveAsync(slot);
         }
-    }
-}
-
-/// <summary>
-/// A card that leaves the reader in the middle of a command: when <paramref name="cutBefore"/>
-/// picks a command, the vpcd connection is closed before the card sees it, as when a clerk pulls
-/// the card or the reader's cable comes out.
-/// </summary>
-public sealed class CardPulledMidway(ISmartCard card, Func<byte[], bool> cutBefore) : ISmartCard
-{
-    public VpcdBridge? Bridge { get; set; }
-
-    public bool WasPulled { get; private set; }
-
-    public byte[] Atr => card.Atr;
-
-    public void Reset() => card.Reset();
-
-    public byte[] Process(ReadOnlySpan<byte> command)
-    {
-        if (!WasPulled && Bridge is { } bridge && cutBefore(command.ToArray()))
-        {
-            WasPulled = true;
-            _ = Task.Run(bridge.RemoveAsync);
-            SpinWait.SpinUntil(() => !bridge.IsInserted, TimeSpan.FromSeconds(5));
-            return [0x6F, 0x00];
-        }
-        return card.Process(command);
-    }
-}
-
-/// <summary>A card that lets the test act on what the terminal sends it, before the card answers.</summary>
-public sealed class CardWatched(ISmartCard card, Action<byte[]> before) : ISmartCard
-{
-    public byte[] Atr => card.Atr;
-
-    public void Reset() => card.Reset();
-
-    public byte[] Process(ReadOnlySpan<byte> command)
-    {
-        before(command.ToArray());
-        return card.Process(command);
     }
 }
