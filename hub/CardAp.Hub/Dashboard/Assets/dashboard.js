@@ -224,9 +224,12 @@ function ago(milliseconds) {
 }
 
 function skew(milliseconds) {
-  const sign = milliseconds < 0 ? '−' : '+';
   const seconds = Math.abs(milliseconds) / 1000;
-  return seconds < 120 ? `${sign}${seconds.toFixed(1)} s` : `${sign}${(seconds / 60).toFixed(1)} min`;
+  const text = seconds < 120 ? `${seconds.toFixed(1)} s` : `${(seconds / 60).toFixed(1)} min`;
+  if (text.startsWith('0.0 ')) {
+    return text;
+  }
+  return `${milliseconds < 0 ? '−' : '+'}${text}`;
 }
 
 function renderFleet(fleets) {
@@ -258,7 +261,10 @@ function renderFleet(fleets) {
         ? `${japanTime.format(new Date(t.lastContactAt))} (${ago(Date.parse(fleet.hubTime) - Date.parse(t.lastContactAt))})`
         : '—');
       contact.dataset.field = 'lastContact';
-      tr.append(contact, element('td', t.softwareVersion ?? '—'));
+      // A build's version carries the commit after '+': its first 7 characters are enough on screen.
+      const version = element('td', t.softwareVersion ? t.softwareVersion.replace(/\+(.{7}).+$/, '+$1') : '—', 'version');
+      version.title = t.softwareVersion ?? '';
+      tr.append(contact, version);
 
       const backlog = element('td', t.backlog === null ? '—' : numbers.format(t.backlog), 'number');
       backlog.dataset.field = 'backlog';
