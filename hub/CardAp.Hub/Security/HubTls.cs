@@ -9,8 +9,9 @@ namespace CardAp.Hub.Security;
 
 /// <summary>
 /// Configures Kestrel for mutual TLS only: one HTTPS endpoint, HTTP/2 (and HTTP/1.1 for the
-/// dashboard's browsers), a client certificate required and accepted only when it chains to the hub CA. The certificates load on first use,
-/// after the options have passed start-up validation (Kestrel's options are built earlier).
+/// dashboard's browsers), a client certificate required and accepted only when it chains to the
+/// hub CA. The certificates load on first use, after the options have passed start-up validation
+/// (Kestrel's options are built earlier).
 /// </summary>
 public sealed class HubTls : IDisposable
 {
