@@ -33,6 +33,7 @@ public static class DemoRun
         output.WriteLine("Serving until Ctrl+C / Ctrl+C で終了するまで稼働中:");
         output.WriteLine($"  hub (admin and report APIs, mutual TLS) / ハブ: {world.Hub.Address}");
         output.WriteLine($"    CA {world.Folders.HubCaCertificate}; administrator {world.Folders.AdminCertificate} + {world.Folders.AdminKey} (passphrase in {world.Folders.PassphraseFile})");
+        output.WriteLine($"  dashboard / ダッシュボード: {world.Hub.Dashboard} (browser: import {world.Folders.AdminPkcs12}, password in {world.Folders.PassphraseFile}; trust {world.Folders.HubCaCertificate}; docs/dashboard.md)");
         foreach (var terminal in world.Terminals)
         {
             output.WriteLine($"  {terminal.Id} {terminal.Name}: terminal API (gRPC, h2c) {terminal.Address}");

@@ -14,7 +14,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     // Chromium as root needs --no-sandbox; the rest stop it calling hosts it cannot reach.
-    private static readonly string[] Flags =
+    internal static readonly string[] Flags =
     [
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--lang=ja-JP",

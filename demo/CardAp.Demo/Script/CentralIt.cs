@@ -45,10 +45,20 @@ public sealed class CentralIt
         await RunAsync("ca", "issue-server", "--ca", folders.Ca, "--host", "localhost", "--host", "127.0.0.1", "--out", folders.HubServerCertificate);
     }
 
-    public async Task IssueAdministratorAsync(IEnumerable<string> municipalities)
+    /// <summary>Issues central IT's administrator certificate for the municipalities (the one the demo's own admin calls use).</summary>
+    public Task IssueAdministratorAsync(IEnumerable<string> municipalities) =>
+        IssueAdministratorAsync(DemoFolders.CentralItAdministrator, "central-it", municipalities);
+
+    /// <summary>
+    /// Issues an administrator's certificate (PEM, key encrypted under the passphrase) and the same as
+    /// PKCS#12 for a browser; returns the certificate's path (<see cref="DemoFolders.AdministratorCertificate"/>).
+    /// </summary>
+    public async Task<string> IssueAdministratorAsync(string id, string role, IEnumerable<string> municipalities)
     {
-        await RunAsync(["ca", "issue-admin", "--ca", folders.Ca, "--id", "it-admin", "--role", "central-it",
-            .. municipalities.SelectMany(m => new[] { "--municipality", m }), "--out", folders.AdminCertificate]);
+        var certificate = folders.AdministratorCertificate(id);
+        await RunAsync(["ca", "issue-admin", "--ca", folders.Ca, "--id", id, "--role", role,
+            .. municipalities.SelectMany(m => new[] { "--municipality", m }), "--out", certificate, "--pkcs12"]);
+        return certificate;
     }
 
     public void UseHub(Uri hub) => _hub =

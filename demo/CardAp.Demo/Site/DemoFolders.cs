@@ -16,9 +16,18 @@ public sealed class DemoFolders(string root)
 
     public string PinFile => Path.Combine(Secrets, "pin.txt");
 
-    public string AdminCertificate => Path.Combine(Secrets, "it-admin.pem");
+    public string AdminCertificate => AdministratorCertificate(CentralItAdministrator);
 
-    public string AdminKey => Path.Combine(Secrets, "it-admin.key");
+    public string AdminKey => Path.ChangeExtension(AdminCertificate, ".key");
+
+    /// <summary>The administrator's certificate and key in one file for a browser (the hub dashboard), under the passphrase.</summary>
+    public string AdminPkcs12 => Path.ChangeExtension(AdminCertificate, ".p12");
+
+    /// <summary>The id of central IT's administrator, who acts for both municipalities.</summary>
+    public const string CentralItAdministrator = "it-admin";
+
+    /// <summary>An administrator's certificate (PEM); its key (.key) and PKCS#12 (.p12) are next to it.</summary>
+    public string AdministratorCertificate(string id) => Path.Combine(Secrets, $"{id}.pem");
 
     public string Hub => Path.Combine(Root, "hub");
 

@@ -21,6 +21,9 @@ public sealed class HubSite : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Address.Port);
 
+    /// <summary>The dashboard for administrators' browsers, on the same mutual-TLS endpoint.</summary>
+    public Uri Dashboard => new(Address, CardAp.Hub.Dashboard.DashboardEndpoints.Path + "/");
+
     public static async Task<HubSite> StartAsync(DemoFolders folders, DemoClock clock, int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = folders.Hub, EnvironmentName = "Production" });

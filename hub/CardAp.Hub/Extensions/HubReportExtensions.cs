@@ -20,6 +20,7 @@ public static class HubReportExtensions
         builder.Services.AddSingleton<Retention>();
         builder.Services.AddSingleton<UsageReports>();
         builder.Services.AddSingleton<FleetView>();
+        builder.Services.AddSingleton<ReportQueries>();
         builder.Services.AddHostedService<RetentionService>();
         return builder;
     }

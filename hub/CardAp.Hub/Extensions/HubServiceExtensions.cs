@@ -1,4 +1,5 @@
 using CardAp.Hub.Api;
+using CardAp.Hub.Dashboard;
 using CardAp.Hub.Import;
 using CardAp.Hub.Options;
 using CardAp.Hub.Security;
@@ -23,7 +24,7 @@ public static class HubServiceExtensions
     /// <summary>The hub's name as a systemd unit and as a Windows service.</summary>
     public const string ServiceName = "cardap-hub";
 
-    /// <summary>Everything the hub host runs: service manager, logging, options, mutual TLS, caller identity, gRPC, health.</summary>
+    /// <summary>Everything the hub host runs: service manager, logging, options, mutual TLS, caller identity, gRPC, health, dashboard.</summary>
     public static IHostApplicationBuilder AddHubServices(this IHostApplicationBuilder builder)
     {
         // First: as a Windows service it sets the current directory that relative settings resolve against.
@@ -67,6 +68,7 @@ public static class HubServiceExtensions
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
         builder.AddHubReports();
         builder.AddHubSync();
+        builder.AddHubDashboard();
         return builder;
     }
 
@@ -76,6 +78,7 @@ public static class HubServiceExtensions
         app.MapHubReports();
         app.MapHubSync();
         app.MapGrpcHealthChecksService();
+        app.MapHubDashboard();
         return app;
     }
 }

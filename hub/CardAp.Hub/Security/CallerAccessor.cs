@@ -41,7 +41,14 @@ public static class CallerContextExtensions
     public static CallerIdentity GetCaller(this ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var http = context.GetHttpContext();
+        return context.GetHttpContext().GetCaller();
+    }
+
+    /// <summary>The caller's identity from the client certificate of a plain HTTP request (the dashboard), parsed once per request.</summary>
+    /// <exception cref="RpcException">UNAUTHENTICATED when the certificate is missing or names no valid identity.</exception>
+    public static CallerIdentity GetCaller(this HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         if (http.Items.TryGetValue(ItemKey, out var cached) && cached is CallerIdentity known)
         {
             return known;

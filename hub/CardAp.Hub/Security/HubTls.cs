@@ -8,20 +8,23 @@ using Microsoft.Extensions.Options;
 namespace CardAp.Hub.Security;
 
 /// <summary>
-/// Configures Kestrel for mutual TLS only: one HTTPS endpoint, HTTP/2, a client certificate
-/// required and accepted only when it chains to the hub CA. The certificates load on first use,
-/// after the options have passed start-up validation (Kestrel's options are built earlier).
+/// Configures Kestrel for mutual TLS only: one HTTPS endpoint, HTTP/2 (and HTTP/1.1 for the
+/// dashboard's browsers), a client certificate required and accepted only when it chains to the
+/// hub CA. The certificates load on first use, after the options have passed start-up validation
+/// (Kestrel's options are built earlier).
 /// </summary>
 public sealed class HubTls : IDisposable
 {
     private readonly IConfiguration _configuration;
+    private readonly IOptions<DashboardOptions> _dashboard;
     private readonly ILogger<HubTls> _logger;
     private readonly Lazy<X509Certificate2> _serverCertificate;
     private readonly Lazy<ClientCertificateTrust> _trust;
 
-    public HubTls(IOptions<HubOptions> options, IConfiguration configuration, ILogger<HubTls> logger, TimeProvider clock)
+    public HubTls(IOptions<HubOptions> options, IOptions<DashboardOptions> dashboard, IConfiguration configuration, ILogger<HubTls> logger, TimeProvider clock)
     {
         _configuration = configuration;
+        _dashboard = dashboard;
         _logger = logger;
         _serverCertificate = new(() => CertificatePem.Load(options.Value.ServerCertificatePath, options.Value.ServerKeyPath));
         _trust = new(() => new ClientCertificateTrust(CertificatePem.LoadCertificate(options.Value.CaCertificatePath), clock));
@@ -51,7 +54,10 @@ public sealed class HubTls : IDisposable
 
     private void ConfigureEndpoint(ListenOptions listen)
     {
-        listen.Protocols = HttpProtocols.Http2;
+        // gRPC needs HTTP/2. The dashboard also answers HTTP/1.1, for browsers and download tools that do
+        // not negotiate h2 (ALPN picks h2 whenever the client offers it). Either way the client
+        // certificate is required in the handshake, before a byte of HTTP is read.
+        listen.Protocols = _dashboard.Value.Enabled ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
         listen.UseHttps(new HttpsConnectionAdapterOptions
         {
             ServerCertificateSelector = (_, _) => ServerCertificate,

@@ -22,18 +22,27 @@ public sealed class RevocationGate(RevokedCertificateStore revoked, IMasterStore
     public static readonly IReadOnlySet<string> WithdrawnTerminalStatuses = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "revoked", "retired" };
 
     /// <exception cref="RpcException">UNAUTHENTICATED, reason <see cref="CertificateRevokedReason"/> or <see cref="TerminalRevokedReason"/>.</exception>
-    public async Task EnsureNotRevokedAsync(ServerCallContext context)
+    public Task EnsureNotRevokedAsync(ServerCallContext context)
     {
-        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        ArgumentNullException.ThrowIfNull(context);
+        return EnsureNotRevokedAsync(context.GetHttpContext(), context.Method, context.CancellationToken);
+    }
+
+    /// <summary>The same check for a plain HTTP request (the dashboard); <paramref name="operation"/> names it in the log.</summary>
+    /// <exception cref="RpcException">UNAUTHENTICATED, reason <see cref="CertificateRevokedReason"/> or <see cref="TerminalRevokedReason"/>.</exception>
+    public async Task EnsureNotRevokedAsync(HttpContext http, string operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var certificate = http.Connection.ClientCertificate;
         if (certificate is null)
         {
             return; // Kestrel requires one; GetCaller refuses the call anyway.
         }
-        var revocation = await revoked.GetAsync(certificate.SerialNumber, context.CancellationToken);
+        var revocation = await revoked.GetAsync(certificate.SerialNumber, cancellationToken);
         if (revocation is not null)
         {
             logger.LogWarning("{Method} refused: certificate {Serial} ({Subject}) was revoked at {RevokedAt:O} by {RevokedBy}",
-                context.Method, revocation.Serial, revocation.Subject, revocation.RevokedAt, revocation.RevokedBy);
+                operation, revocation.Serial, revocation.Subject, revocation.RevokedAt, revocation.RevokedBy);
             throw HubRefusal.Unauthenticated(CertificateRevokedReason,
                 $"This client certificate (serial {revocation.Serial}) has been revoked; ask central IT for a new one.",
                 $"このクライアント証明書(シリアル番号{revocation.Serial})は失効しています。中央のシステム管理者に新しい証明書を依頼してください。");
@@ -42,7 +51,7 @@ public sealed class RevocationGate(RevokedCertificateStore revoked, IMasterStore
         CallerIdentity caller;
         try
         {
-            caller = context.GetCaller();
+            caller = http.GetCaller();
         }
         catch (RpcException)
         {
@@ -53,10 +62,10 @@ public sealed class RevocationGate(RevokedCertificateStore revoked, IMasterStore
         {
             return;
         }
-        var row = await master.GetAsync(caller.Municipalities[0], MasterKinds.Terminal, caller.Id, context.CancellationToken);
+        var row = await master.GetAsync(caller.Municipalities[0], MasterKinds.Terminal, caller.Id, cancellationToken);
         if (Status(row) is { } status && WithdrawnTerminalStatuses.Contains(status))
         {
-            logger.LogWarning("{Method} refused: terminal {Terminal} is {Status} in the master data", context.Method, caller.Id, status);
+            logger.LogWarning("{Method} refused: terminal {Terminal} is {Status} in the master data", operation, caller.Id, status);
             var retired = status.Equals("retired", StringComparison.OrdinalIgnoreCase);
             throw HubRefusal.Unauthenticated(TerminalRevokedReason,
                 $"Terminal {caller.Id} is {(retired ? "retired" : "revoked")} in the hub's master data and may no longer call the hub.",

@@ -69,7 +69,11 @@ public static class ProtectedKeys
     }
 
     /// <summary>Writes a new file; refuses to replace one (keys and certificates are never overwritten by accident).</summary>
-    public static void WriteNew(string path, string text, bool ownerOnly = false)
+    public static void WriteNew(string path, string text, bool ownerOnly = false) =>
+        WriteNew(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text), ownerOnly);
+
+    /// <summary>As <see cref="WriteNew(string, string, bool)"/> for a binary file (a PKCS#12).</summary>
+    public static void WriteNew(string path, byte[] content, bool ownerOnly = false)
     {
         try
         {
@@ -80,17 +84,28 @@ public static class ProtectedKeys
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
             using var stream = new FileStream(path, options);
-            using var writer = new StreamWriter(stream);
-            writer.Write(text);
+            stream.Write(content);
         }
         catch (IOException e) when (File.Exists(path))
         {
-            throw ProvisionException.Refused("FileExists", $"{path} exists already; it is never overwritten. Move it away first if it is to be replaced.",
-                $"{path} は既に存在します。上書きはしません。置き換える場合は先に移動してください。", e);
+            throw Exists(path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw ProvisionException.Environment("NotWritable", $"{path} cannot be written: {e.Message}", $"{path} に書き込めません: {e.Message}", e);
         }
     }
+
+    /// <summary>Refuses as <see cref="WriteNew(string, byte[], bool)"/> would when the file exists: checked before writing a set of files, so none is half written.</summary>
+    public static void EnsureNew(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw Exists(path, null);
+        }
+    }
+
+    private static ProvisionException Exists(string path, Exception? inner) =>
+        ProvisionException.Refused("FileExists", $"{path} exists already; it is never overwritten. Move it away first if it is to be replaced.",
+            $"{path} は既に存在します。上書きはしません。置き換える場合は先に移動してください。", inner);
 }

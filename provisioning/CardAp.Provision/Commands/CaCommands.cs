@@ -38,10 +38,14 @@ public static class CaCommands
         var role = new Option<string>("--role") { Description = "central-it or municipality-admin.", Required = true };
         var municipalities = new Option<string[]>("--municipality") { Description = "A municipality the administrator acts for (repeat for more; exactly one for municipality-admin).", Required = true, AllowMultipleArgumentsPerToken = true };
         var adminOut = new Option<FileInfo>("--out") { Description = "Where to write the certificate (PEM); the key goes next to it (.key, encrypted with the passphrase).", Required = true };
-        var admin = new Command("issue-admin", "Issues an administrator's client certificate for the hub's admin and report APIs.\n" +
-            "Example: cardap-provision ca issue-admin --ca /secure/cardap-ca --id it-sato --role central-it --municipality 131016 --municipality 131024 --out it-sato.pem")
+        var pkcs12 = new Option<bool>("--pkcs12")
         {
-            adminCa, id, role, municipalities, adminOut,
+            Description = "Also write the certificate and key as one file to import into a browser for the hub dashboard (.p12 next to --out, PKCS#12 encrypted with the passphrase, AES-256).",
+        };
+        var admin = new Command("issue-admin", "Issues an administrator's client certificate for the hub's admin and report APIs and its dashboard.\n" +
+            "Example: cardap-provision ca issue-admin --ca /secure/cardap-ca --id it-sato --role central-it --municipality 131016 --municipality 131024 --out it-sato.pem --pkcs12")
+        {
+            adminCa, id, role, municipalities, adminOut, pkcs12,
         };
         admin.SetAction((result, _) => CommonOptions.Context(result).RunAsync(() =>
         {
@@ -68,7 +72,25 @@ public static class CaCommands
             }
             using (certificate)
             {
-                return Task.FromResult(WritePair(certificate, result.GetValue(adminOut)!.FullName, passphrase, "admin"));
+                var certificatePath = result.GetValue(adminOut)!.FullName;
+                if (!result.GetValue(pkcs12))
+                {
+                    return Task.FromResult(WritePair(certificate, certificatePath, passphrase, "admin"));
+                }
+                var pkcs12Path = Path.ChangeExtension(certificatePath, ".p12");
+                ProtectedKeys.EnsureNew(pkcs12Path);
+                var written = WritePair(certificate, certificatePath, passphrase, "admin");
+                ProtectedKeys.WriteNew(pkcs12Path, certificate.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, passphrase), ownerOnly: true);
+                written.Json!["pkcs12"] = pkcs12Path;
+                return Task.FromResult(written with
+                {
+                    Lines =
+                    [
+                        .. written.Lines,
+                        $"For a browser (the hub dashboard): {pkcs12Path}, PKCS#12 with the same passphrase; import it as a personal certificate.",
+                        $"ブラウザ用（ハブのダッシュボード）: {pkcs12Path}（PKCS#12、パスフレーズは同じ）。個人の証明書としてインポートしてください。",
+                    ],
+                });
             }
         }));
 

@@ -117,7 +117,13 @@ internal sealed class HubHost : IAsyncDisposable
     }
 
     /// <summary>A channel presenting <paramref name="clientCertificate"/> (or none) and trusting only the hub CA for the server.</summary>
-    public GrpcChannel Channel(X509Certificate2? clientCertificate)
+    public GrpcChannel Channel(X509Certificate2? clientCertificate) =>
+        GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = Handler(clientCertificate), DisposeHttpClient = true });
+
+    /// <summary>A plain HTTP client (the dashboard's way in) presenting <paramref name="clientCertificate"/> (or none), trusting only the hub CA.</summary>
+    public HttpClient Http(X509Certificate2? clientCertificate) => new(Handler(clientCertificate)) { BaseAddress = Address };
+
+    private SocketsHttpHandler Handler(X509Certificate2? clientCertificate)
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
@@ -130,7 +136,7 @@ internal sealed class HubHost : IAsyncDisposable
             // Present it even when the server's list of acceptable issuers does not name its CA.
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
-        return GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        return handler;
     }
 
     private bool ChainsToHubCa(X509Certificate2 server)
