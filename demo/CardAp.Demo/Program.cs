@@ -8,6 +8,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
+// A service manager or `kill` stops --serve the same way, with the hosts shut down in order.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 try
 {
     await DemoRun.RunAsync(new DemoOptions(folder, Serve: args.Contains("--serve")), Console.Out, stop.Token);
