@@ -35,7 +35,7 @@ const messages = {
     'signIn.hint': '操作者カードの暗証番号（4桁）を入力してください。',
     'signIn.submit': 'サインイン',
     'signIn.reader': 'カードリーダー',
-    'keypad.back': '1文字消す',
+    'keypad.back': '削除',
     'keypad.clear': 'クリア',
     'resident.waiting.title': '住民のカードを挿入してください',
     'resident.waiting.hint': '住民のマイナンバーカードを、もう一方のカードリーダーに挿入してください。',

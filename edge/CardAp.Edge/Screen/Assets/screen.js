@@ -104,10 +104,10 @@ function newRequestId() {
 
 function show(view) {
   state.view = view;
-  for (const section of document.querySelectorAll('[data-view]')) {
+  for (const section of document.querySelectorAll('main > [data-view]')) {
     section.hidden = section.dataset.view !== view;
   }
-  document.body.dataset.view = view;
+  document.body.dataset.current = view;
 }
 
 function showRefusal(body) {
@@ -116,6 +116,7 @@ function showRefusal(body) {
   $('refusal-reason').textContent = body.reason ?? '';
   $('refusal').dataset.reason = body.reason ?? '';
   $('refusal').hidden = false;
+  $('refusal').scrollIntoView({ block: 'nearest' });
 }
 
 function clearRefusal() {
@@ -434,6 +435,8 @@ async function signIn() {
     signInPad.reset();
   }
 }
+
+$('signin-submit').addEventListener('click', () => signIn());
 
 function endSession(why) {
   state.session = null;
