@@ -240,6 +240,46 @@ public sealed partial class TerminalScreenTests(BrowserFixture browser, WorldFix
     }
 
     [Fact]
+    public async Task An_online_only_operation_is_refused_while_offline_and_says_why()
+    {
+        browser.RequireBrowser();
+        var counter = World.Terminal(Cast.Counter);
+        await using var screen = await OpenAsync(counter);
+        var page = screen.Page;
+        await SignInAsync(page, counter, Cast.Clerk);
+        counter.Link.Cut();
+        try
+        {
+            await page.GetByTestId("sync-now").ClickAsync();
+            await Expect(page.GetByTestId("offline-banner")).ToBeVisibleAsync();
+            counter.Insert(TerminalSite.ResidentReader, World.Card("C-A003"));
+            await Expect(page.GetByTestId("op-seal-request-certificate")).ToContainTextAsync("オンライン限定（現在オフライン）");
+            await page.GetByTestId("op-seal-request-certificate").ClickAsync();
+            await page.GetByTestId("field-copies").FillAsync("1");
+            foreach (var digit in CentralIt.Pin)
+            {
+                await page.GetByTestId($"pin-key-{digit}").ClickAsync();
+            }
+            await page.GetByTestId("execute").ClickAsync();
+            await Expect(page.GetByTestId("refusal-reason")).ToHaveTextAsync("OnlineOnly");
+            await Expect(page.GetByTestId("refusal-message")).ToContainTextAsync("中央システムとの接続が必要ですが、現在接続できません");
+            await Expect(page.GetByTestId("refusal-message-other")).ToContainTextAsync("needs the central system");
+            // Refused before anything was recorded: the same screen, ready for a new attempt once online.
+            await Expect(page.GetByTestId("view-operation")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("execute")).ToHaveTextAsync("実行する");
+            await ShotAsync(page, "terminal-13-online-only-offline");
+        }
+        finally
+        {
+            counter.Link.Restore();
+        }
+        await DemoWorld.SyncAsync(counter);
+        await Expect(page.GetByTestId("offline-banner")).ToBeHiddenAsync();
+        counter.Remove(TerminalSite.ResidentReader);
+        counter.Remove(TerminalSite.OperatorReader);
+    }
+
+    [Fact]
     public async Task Operations_the_role_may_not_do_are_shown_but_not_offered()
     {
         browser.RequireBrowser();

@@ -171,7 +171,7 @@ public sealed class TerminalService(
                 };
                 op.Roles.AddRange(operation.Roles);
                 op.Fields.AddRange(operation.FieldList.Select(f => f.Name));
-                op.FieldDetails.AddRange(operation.FieldList.Select(FieldInfo));
+                op.FieldDetails.AddRange(operation.FieldList.Select(FieldDetails));
                 info.Operations.Add(op);
             }
             reply.Services.Add(info);
@@ -179,7 +179,7 @@ public sealed class TerminalService(
         return Task.FromResult(reply);
     }
 
-    private static FieldInfo FieldInfo(FieldDefinition field)
+    private static FieldInfo FieldDetails(FieldDefinition field)
     {
         var info = new FieldInfo { Name = field.Name, Type = field.Type.ToString(), Required = field.Required, MaxLength = field.MaxLength };
         if (field.Type == FieldType.Integer && field.Min != long.MinValue)

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.FileProviders;
@@ -32,6 +34,7 @@ public static class ScreenExtensions
 
     internal static WebApplication MapEdgeScreen(this WebApplication app)
     {
+        app.Lifetime.ApplicationStarted.Register(() => WarnWithoutTerminalApi(app));
         var assets = new EmbeddedFileProvider(typeof(ScreenExtensions).Assembly, AssetsNamespace);
         // A branch of its own: the screen's requests never reach the gRPC endpoints, and requests
         // through the terminal API's endpoint never reach the screen. With the screen off no request
@@ -51,6 +54,18 @@ public static class ScreenExtensions
                 : ScreenApi.WriteErrorAsync(http, StatusCodes.Status404NotFound, "NotFound", "There is no such page on this terminal.", "この端末にそのページはありません。"));
         });
         return app;
+    }
+
+    // Kestrel takes no --urls and no default address once an endpoint is bound in code, as the screen's
+    // is; a terminal set up that way would serve the screen and no terminal API without saying so.
+    private static void WarnWithoutTerminalApi(WebApplication app)
+    {
+        var screen = app.Services.GetRequiredService<ScreenListener>().Address;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        if (screen is not null && addresses.All(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) && uri.Port == screen.Port))
+        {
+            app.Services.GetRequiredService<ILogger<ScreenListener>>().LogError("The terminal API listens nowhere: only the screen ({Screen}) does. Set Kestrel:Endpoints:Grpc:Url (e.g. http://127.0.0.1:5080) with Protocols Http2; --urls and ASPNETCORE_URLS are not used next to the screen's endpoint.", screen);
+        }
     }
 
     private static Task GuardAsync(HttpContext http, Func<Task> next)

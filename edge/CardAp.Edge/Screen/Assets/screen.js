@@ -66,9 +66,13 @@ class Refusal extends Error {
     this.httpStatus = httpStatus;
   }
 
-  /** The outcome is not known (no answer, or the terminal holds it unsettled): retry with the same request id. */
+  /**
+   * The outcome is not known: no answer, a failure inside the terminal, or an online-only operation the
+   * terminal recorded and the centre has not decided (AwaitingHub). Retried with the same request id.
+   * Every other refusal came before anything was recorded.
+   */
   get unsettled() {
-    return this.httpStatus === 0 || this.httpStatus >= 500 || this.body.reason === 'AwaitingHub';
+    return this.httpStatus === 0 || this.httpStatus === 500 || this.body.reason === 'AwaitingHub';
   }
 
   get sessionEnded() {
