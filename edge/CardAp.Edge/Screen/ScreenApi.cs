@@ -100,8 +100,8 @@ public sealed class ScreenApi
             // As on the gRPC endpoint: the detail goes to the log, never to the client.
             _logger.LogError(e, "{Method} failed", method);
             await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, "Internal",
-                "Something went wrong on this terminal. Nothing was recorded by this request unless a receipt was shown; please tell the system administrator.",
-                "端末で予期しないエラーが発生しました。受付結果が表示されていない限り、この操作は記録されていません。システム管理者に連絡してください。",
+                "Something went wrong on this terminal, so it is not known whether the operation was recorded. Run the same operation again (it is never recorded twice); if this repeats, tell the system administrator.",
+                "端末で予期しないエラーが発生したため、操作が記録されたかどうか分かりません。同じ操作をもう一度実行してください（二重には記録されません）。繰り返し発生する場合はシステム管理者に連絡してください。",
                 status: StatusCode.Internal);
         }
     }
