@@ -50,7 +50,8 @@ function Invoke-Privileged([string] $File, [string[]] $Arguments) {
 # Debian packages the tests need; installed only when missing, so a prepared machine pays nothing.
 function Install-TestPrerequisites {
     if (-not $IsLinux) { Write-Host 'Not Linux: expecting a PC/SC service (WinSCard) to be present.'; return }
-    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc'; 'postgresql' = 'postgresql'; 'chromium' = 'chromium' }
+    # fonts-ipafont-gothic: Debian's chromium brings no Japanese font, and the screens' screenshots are read by people.
+    $needed = @{ 'pcscd' = 'pcscd'; 'libpcsclite1' = 'libpcsclite1'; 'vsmartcard-vpcd' = 'vsmartcard-vpcd'; 'opensc' = 'opensc'; 'postgresql' = 'postgresql'; 'chromium' = 'chromium'; 'fonts-ipafont-gothic' = 'fonts-ipafont-gothic' }
     $missing = @($needed.Keys | Where-Object {
             $status = & dpkg-query -W -f='${Status}' $_ 2>$null
             $LASTEXITCODE -ne 0 -or $status -notlike '*install ok installed*'

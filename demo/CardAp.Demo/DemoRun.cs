@@ -37,6 +37,7 @@ public static class DemoRun
         foreach (var terminal in world.Terminals)
         {
             output.WriteLine($"  {terminal.Id} {terminal.Name}: terminal API (gRPC, h2c) {terminal.Address}");
+            output.WriteLine($"    screen in a browser / 端末画面: {terminal.ScreenAddress} (kiosk / 住民用: {terminal.ScreenAddress}?mode=kiosk)");
         }
         output.WriteLine("  e.g. / 例: cardap-provision municipality list " +
             $"--hub {world.Hub.Address} --hub-ca {world.Folders.HubCaCertificate} --admin-cert {world.Folders.AdminCertificate} --admin-key {world.Folders.AdminKey} --passphrase-file {world.Folders.PassphraseFile}");

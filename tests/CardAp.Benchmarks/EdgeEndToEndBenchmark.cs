@@ -33,6 +33,8 @@ internal static class EdgeEndToEndBenchmark
             ["Store:TerminalId"] = "131016-B001",
             ["Logging:Directory"] = Path.Combine(directory.FullName, "logs"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // The gRPC endpoint is what is measured; the screen would only take a port.
+            ["Edge:Screen:Url"] = "",
         });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.AddEdgeServices();

@@ -3,6 +3,7 @@ using CardAp.Card.Readers;
 using CardAp.Edge.Api;
 using CardAp.Edge.Enrolment;
 using CardAp.Edge.Extensions;
+using CardAp.Edge.Screen;
 using CardAp.VirtualCard;
 using CardAp.VirtualCard.InProcess;
 using Grpc.Net.Client;
@@ -14,8 +15,8 @@ namespace CardAp.Demo.Site;
 
 /// <summary>
 /// One terminal: the edge host (cardap-edge's own registration) started from its enrolment folder,
-/// with two in-process virtual readers (the operator's and the resident's), its terminal API on a
-/// loopback port, and its line to the hub through an <see cref="LgwanLink"/>.
+/// with two in-process virtual readers (the operator's and the resident's), its terminal API and its
+/// screen on loopback ports, and its line to the hub through an <see cref="LgwanLink"/>.
 /// </summary>
 public sealed class TerminalSite : IAsyncDisposable
 {
@@ -25,12 +26,13 @@ public sealed class TerminalSite : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly GrpcChannel _channel;
 
-    private TerminalSite(string id, string name, WebApplication app, Uri address, LgwanLink link)
+    private TerminalSite(string id, string name, WebApplication app, Uri address, Uri screenAddress, LgwanLink link)
     {
         Id = id;
         Name = name;
         _app = app;
         Address = address;
+        ScreenAddress = screenAddress;
         Link = link;
         _channel = GrpcChannel.ForAddress(address);
         Api = new Terminal.TerminalClient(_channel);
@@ -42,6 +44,9 @@ public sealed class TerminalSite : IAsyncDisposable
 
     /// <summary>The terminal API (gRPC, HTTP/2 without TLS, loopback only).</summary>
     public Uri Address { get; }
+
+    /// <summary>The terminal screen in a browser (its pages and their JSON API, HTTP/1.1, loopback only).</summary>
+    public Uri ScreenAddress { get; }
 
     public LgwanLink Link { get; }
 
@@ -60,6 +65,7 @@ public sealed class TerminalSite : IAsyncDisposable
             // The demo's day passes in minutes: a clerk stays signed in across its jumps of the clock.
             ["Edge:SessionIdleTimeout"] = "12:00:00",
             ["Edge:Sync:Interval"] = "00:00:05",
+            ["Edge:Screen:Url"] = "http://127.0.0.1:0",
             ["Store:DatabasePath"] = Path.Combine(folder, "data", "edge.db"),
             ["Store:DailyBackup"] = "false",
             ["Logging:Directory"] = Path.Combine(folder, "logs"),
@@ -71,8 +77,10 @@ public sealed class TerminalSite : IAsyncDisposable
         var app = builder.Build();
         app.MapEdgeEndpoints();
         await app.StartAsync(cancellationToken);
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new TerminalSite(id, name, app, address, link);
+        var screen = app.Services.GetRequiredService<ScreenListener>().Address!;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a)).First(a => a.Port != screen.Port);
+        return new TerminalSite(id, name, app, address, screen, link);
     }
 
     /// <summary>Imports an enrolment bundle into <paramref name="folder"/>, as `cardap-edge --enroll` does on the terminal.</summary>

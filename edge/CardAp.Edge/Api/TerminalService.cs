@@ -171,14 +171,30 @@ public sealed class TerminalService(
                     PinRequired = operation.PinRequired,
                     KioskAllowed = service.KioskAllowed(operation),
                     OfflinePolicy = service.OfflinePolicy(operation).ToString(),
+                    NeedsMembership = operation.NeedsMembership,
                 };
                 op.Roles.AddRange(operation.Roles);
                 op.Fields.AddRange(operation.FieldList.Select(f => f.Name));
+                op.FieldDetails.AddRange(operation.FieldList.Select(FieldDetails));
                 info.Operations.Add(op);
             }
             reply.Services.Add(info);
         }
         return Task.FromResult(reply);
+    }
+
+    private static FieldInfo FieldDetails(FieldDefinition field)
+    {
+        var info = new FieldInfo { Name = field.Name, Type = field.Type.ToString(), Required = field.Required, MaxLength = field.MaxLength };
+        if (field.Type == FieldType.Integer && field.Min != long.MinValue)
+        {
+            info.Min = field.Min;
+        }
+        if (field.Type == FieldType.Integer && field.Max != long.MaxValue)
+        {
+            info.Max = field.Max;
+        }
+        return info;
     }
 
     public override Task<OperationReply> Execute(OperationRequest request, ServerCallContext context) =>

@@ -41,8 +41,7 @@ public sealed class RefusalInterceptor(ILogger<RefusalInterceptor> logger) : Int
 
     private RpcException ToRpc(EdgeRefusal refusal, string method)
     {
-        // Refusals are normal business: information, not errors. PINs never reach these messages.
-        logger.LogInformation("{Method} refused: {Reason}: {Message}", method, refusal.Reason, refusal.MessageEn);
+        RefusalStatus.Log(logger, method, refusal);
         var trailers = new Metadata
         {
             { ReasonTrailer, refusal.Reason },

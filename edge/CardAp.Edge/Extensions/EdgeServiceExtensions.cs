@@ -7,6 +7,7 @@ using CardAp.Edge.Hub;
 using CardAp.Edge.Operators;
 using CardAp.Edge.Options;
 using CardAp.Edge.Readers;
+using CardAp.Edge.Screen;
 using CardAp.Edge.Services;
 using CardAp.Edge.Store;
 using CardAp.Edge.Trust;
@@ -22,7 +23,13 @@ public static class EdgeServiceExtensions
     /// <summary>The edge's name as a systemd unit and as a Windows service.</summary>
     public const string ServiceName = "cardap-edge";
 
-    /// <summary>Everything the edge host runs: service manager, logging, options, store, readers, sessions, services, gRPC.</summary>
+    /// <summary>
+    /// The largest request either API reads (a master-data snapshot is the largest there is). Field
+    /// limits live in the validator; this bounds what a hostile client can make us parse.
+    /// </summary>
+    public const int MaxRequestBytes = 4 * 1024 * 1024;
+
+    /// <summary>Everything the edge host runs: service manager, logging, options, store, readers, sessions, services, gRPC, the screen.</summary>
     public static IHostApplicationBuilder AddEdgeServices(this IHostApplicationBuilder builder)
     {
         // First: as a Windows service it sets the current directory that relative settings resolve against.
@@ -54,12 +61,14 @@ public static class EdgeServiceExtensions
         builder.Services.AddSingleton<OperationPipeline>();
         builder.Services.AddHostedService<StartupSnapshotImport>();
 
+        // One instance for the gRPC endpoint and the screen's JSON API: it keeps no per-call state.
+        builder.Services.AddSingleton<TerminalService>();
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<RefusalInterceptor>();
-            // Field limits live in the validator; this bounds what a hostile client can make us parse.
-            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.MaxReceiveMessageSize = MaxRequestBytes;
         });
+        builder.AddEdgeScreen();
         builder.Services.AddGrpcHealthChecks().AddCheck<Diagnostics.StoreHealthCheck>("store");
         // Answer from the checks themselves, not from the publisher's cache (first filled after 5 s).
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
@@ -70,6 +79,7 @@ public static class EdgeServiceExtensions
     {
         app.MapGrpcService<TerminalService>();
         app.MapGrpcHealthChecksService();
+        app.MapEdgeScreen();
         // A checkpoint after the server has drained leaves a self-contained database file behind.
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<EdgeDatabase>().Checkpoint());
         return app;

@@ -94,6 +94,8 @@ internal sealed partial class EdgeProcess : IAsyncDisposable
         env["Logging__Directory"] = Path.Combine(directory, "logs");
         env["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{port}";
         env["Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
+        // Any free port: processes of several tests run side by side.
+        env["Edge__Screen__Url"] = "http://127.0.0.1:0";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             env[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -1,6 +1,7 @@
 using System.Net;
 using CardAp.Edge.Api;
 using CardAp.Edge.Extensions;
+using CardAp.Edge.Screen;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -30,6 +31,12 @@ internal sealed class EdgeHost : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>The terminal API (gRPC, HTTP/2 without TLS).</summary>
+    public Uri Address { get; private init; } = null!;
+
+    /// <summary>The terminal screen's pages and JSON API (HTTP/1.1); null with the screen off.</summary>
+    public Uri? ScreenAddress { get; private init; }
+
     public IServiceProvider Services => _app.Services;
 
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
@@ -45,6 +52,8 @@ internal sealed class EdgeHost : IAsyncDisposable
             ["Store:DailyBackup"] = "false",
             ["Logging:Directory"] = Path.Combine(directory, "logs"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Any free port: test hosts run side by side.
+            ["Edge:Screen:Url"] = "http://127.0.0.1:0",
         };
         if (enrolledIn is null)
         {
@@ -61,9 +70,19 @@ internal sealed class EdgeHost : IAsyncDisposable
         builder.Services.AddSingleton(clock);
         var app = builder.Build();
         app.MapEdgeEndpoints();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EdgeHost(app, GrpcChannel.ForAddress(address), directory);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var screen = app.Services.GetRequiredService<ScreenListener>().Address;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a)).First(a => a.Port != screen?.Port);
+        return new EdgeHost(app, GrpcChannel.ForAddress(address), directory) { Address = address, ScreenAddress = screen };
     }
 
     public async ValueTask DisposeAsync()
