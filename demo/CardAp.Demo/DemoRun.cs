@@ -1,4 +1,5 @@
 using CardAp.Demo.Script;
+using CardAp.Demo.Site;
 using CardAp.Hub.Api;
 
 namespace CardAp.Demo;
@@ -27,6 +28,9 @@ public static class DemoRun
         return result;
     }
 
+    // One resident's card per terminal, in the order the world enrols them: library, branch counter, shelter.
+    private static readonly string[] ServeCards = ["C-A002", "C-A001", "C-B003"];
+
     private static async Task ServeAsync(DemoWorld world, TextWriter output, CancellationToken cancellationToken)
     {
         output.WriteLine();
@@ -34,10 +38,13 @@ public static class DemoRun
         output.WriteLine($"  hub (admin and report APIs, mutual TLS) / ハブ: {world.Hub.Address}");
         output.WriteLine($"    CA {world.Folders.HubCaCertificate}; administrator {world.Folders.AdminCertificate} + {world.Folders.AdminKey} (passphrase in {world.Folders.PassphraseFile})");
         output.WriteLine($"  dashboard / ダッシュボード: {world.Hub.Dashboard} (browser: import {world.Folders.AdminPkcs12}, password in {world.Folders.PassphraseFile}; trust {world.Folders.HubCaCertificate}; docs/dashboard.md)");
-        foreach (var terminal in world.Terminals)
+        // A card waits on each resident reader, so the screens can be tried at once (the operator cards stayed in).
+        foreach (var (terminal, card) in world.Terminals.Zip(ServeCards))
         {
+            terminal.Insert(TerminalSite.ResidentReader, world.Card(card));
             output.WriteLine($"  {terminal.Id} {terminal.Name}: terminal API (gRPC, h2c) {terminal.Address}");
             output.WriteLine($"    screen in a browser / 端末画面: {terminal.ScreenAddress} (kiosk / 住民用: {terminal.ScreenAddress}?mode=kiosk)");
+            output.WriteLine($"    operator card in / 操作者カード: {TerminalSite.OperatorReader} (PIN {CentralIt.Pin}); resident card / 住民カード {card} in {TerminalSite.ResidentReader}");
         }
         output.WriteLine("  e.g. / 例: cardap-provision municipality list " +
             $"--hub {world.Hub.Address} --hub-ca {world.Folders.HubCaCertificate} --admin-cert {world.Folders.AdminCertificate} --admin-key {world.Folders.AdminKey} --passphrase-file {world.Folders.PassphraseFile}");
