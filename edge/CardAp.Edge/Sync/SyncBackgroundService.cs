@@ -96,6 +96,7 @@ public sealed class SyncBackgroundService(
         // Real time, like the calls' own deadlines: this bounds how long a clerk waits on the network.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(syncOptions.Value.ConfirmTimeout);
+        var mark = hub.ContactMark;
         try
         {
             await link.Engine.ConfirmAsync(seq, timeout.Token);
@@ -110,7 +111,7 @@ public sealed class SyncBackgroundService(
                 seq, timeout.IsCancellationRequested ? "no answer in time" : e.Message);
             if (unreachable)
             {
-                hub.ReportContact(false);
+                hub.ReportContact(false, mark);
             }
             return false;
         }
@@ -141,6 +142,7 @@ public sealed class SyncBackgroundService(
                 // This run serves every wake-up so far.
                 _wake.Reader.TryRead(out _);
                 SyncOutcome outcome;
+                var mark = hub.ContactMark;
                 try
                 {
                     outcome = await link.Engine.SyncAsync(stoppingToken);
@@ -159,7 +161,7 @@ public sealed class SyncBackgroundService(
                     _logger.LogError(e, "Sync failed unexpectedly; it is retried with backoff");
                     outcome = SyncOutcome.NotRun(clock.GetUtcNow(), SyncErrors.Local(e.Message));
                 }
-                ReportContact(outcome);
+                ReportContact(outcome, mark);
                 foreach (var waiter in served)
                 {
                     waiter.TrySetResult(outcome);
@@ -197,7 +199,8 @@ public sealed class SyncBackgroundService(
     }
 
     // What sync saw is fresher than the last probe: the offline flag and online-only operations follow it.
-    private void ReportContact(SyncOutcome outcome)
+    // Unless the hub answered something else since this run began (a run can wait out its call timeout).
+    private void ReportContact(SyncOutcome outcome, long mark)
     {
         if (outcome.HubReached)
         {
@@ -213,7 +216,7 @@ public sealed class SyncBackgroundService(
         }
         else if (outcome.Error?.HubUnreachable == true)
         {
-            hub.ReportContact(false);
+            hub.ReportContact(false, mark);
         }
     }
 

@@ -53,15 +53,26 @@ internal sealed class HubStub : IAsyncDisposable
             });
         }));
 
-    public static async Task<HubStub> StartAsync(X509Certificate2? ca = null, X509Certificate2? server = null)
+    /// <param name="beforeCheck">Runs before each health check answers (e.g. to make one slow), given the check's number from 1.</param>
+    public static async Task<HubStub> StartAsync(X509Certificate2? ca = null, X509Certificate2? server = null, Func<int, Task>? beforeCheck = null)
     {
+        var checks = 0;
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         ListenOnLoopback(builder, ca, server);
         builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks().AddCheck("hub", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        builder.Services.AddGrpcHealthChecks().AddAsyncCheck("hub", async () =>
+        {
+            if (beforeCheck is not null)
+            {
+                await beforeCheck(Interlocked.Increment(ref checks));
+            }
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+        });
         // Answer from the checks themselves, not from the publisher's cache (first filled after 5 s).
         builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.UseHealthChecksCache = false);
+        // Nor from the publisher's own runs, which would take numbers from beforeCheck's count.
+        builder.Services.Configure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckPublisherOptions>(o => o.Delay = TimeSpan.FromHours(1));
         var app = builder.Build();
         app.MapGrpcHealthChecksService();
         await app.StartAsync();
