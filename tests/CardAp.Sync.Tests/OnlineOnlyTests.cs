@@ -28,10 +28,22 @@ public sealed class OnlineOnlyTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _world.DisposeAsync();
 
+    /// <summary>
+    /// Syncs, then lets the terminal's start-up probe end (it has a fixed bound, retried once) and syncs
+    /// again: a probe that answered during the first sync wakes one more run, which must not fall after
+    /// the test changed the hub behind the terminal's back.
+    /// </summary>
+    private async Task SyncAndSettleAsync()
+    {
+        await _world.SyncUntilSucceededAsync();
+        await Task.Delay(CardAp.Edge.Hub.HubConnectivity.ProbeTimeout * 2, Cancel);
+        await _world.SyncUntilSucceededAsync();
+    }
+
     [Fact]
     public async Task A_certificate_request_is_answered_once_the_hub_stored_it_and_refused_with_the_hubs_reason_after_an_abolition_there()
     {
-        await _world.SyncUntilSucceededAsync();
+        await SyncAndSettleAsync();
         var clerk = await _world.SignInAsync("staff-1", "counter-clerk");
         _world.InsertResident("C-0001");
 
@@ -69,7 +81,7 @@ public sealed class OnlineOnlyTests : IAsyncLifetime
             ["offline"] = new JsonObject { ["redeem"] = "OnlineOnly" },
         });
         await _world.PutAsync("pointsBalance", "PC-0001", new JsonObject { ["balance"] = 500 });
-        await _world.SyncUntilSucceededAsync();
+        await SyncAndSettleAsync();
         // The points system's new figure reaches the hub, not yet the terminal (which still sees 500).
         await _world.PutAsync("pointsBalance", "PC-0001", new JsonObject { ["balance"] = 50 });
         var clerk = await _world.SignInAsync("staff-1", "counter-clerk");

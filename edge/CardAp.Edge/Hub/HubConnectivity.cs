@@ -26,7 +26,7 @@ public sealed class HubConnectivity(IOptions<EdgeOptions> options, TimeProvider 
     private long _contacts;
 
     /// <summary>How long one probe waits for the hub's answer (real time, whatever the business clock says).</summary>
-    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
     public bool IsOnline => _online;
 
