@@ -10,8 +10,9 @@
 
   Targets
     build   Build the solution (Release, warnings are errors).
-    test    Install (Debian, when missing) and start pcscd + vpcd, run every test
-            project, stop what it started, and print "N passed, N failed, N skipped".
+    test    Install (Debian, when missing) pcscd + vpcd, PostgreSQL, chromium and a Japanese
+            font; start pcscd and a throw-away PostgreSQL, run every test project, stop
+            what it started, and print "N passed, N failed, N skipped".
     run     The main job on embedded defaults: the whole system in one process (cardap-demo):
             a hub on SQLite shared by two municipalities, three terminals with virtual
             readers provisioned by cardap-provision's code, a scripted day with an outage,
